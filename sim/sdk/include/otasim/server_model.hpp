@@ -1,0 +1,45 @@
+// A server model plays the honest update service over one protocol. It asks its environment
+// what to serve (the published release, the attackers of the step) and records everything the
+// device asked and reported.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "otasim/attacker.hpp"
+#include "otasim/result.hpp"
+#include "otasim/session.hpp"
+
+namespace otasim {
+
+// TLS material of the session, PEM text.
+struct TlsMaterial {
+  std::string ca_cert;       // the per-run CA the device trusts
+  std::string server_cert;   // leaf for 127.0.0.1 / localhost, issued by the CA
+  std::string server_key;
+  std::string client_ca;     // CA that issued device identities (for mutual TLS)
+};
+
+class ServerEnvironment : public SessionContext {
+ public:
+  virtual bool UseTls() const = 0;
+  virtual const TlsMaterial& tls() const = 0;
+  // The attackers active in the current step, in scenario order.
+  virtual std::vector<Attacker*> ActiveAttackers() = 0;
+  virtual void RecordExchange(Exchange exchange) = 0;
+  virtual void RecordStatus(StatusReport report) = 0;
+  virtual void RecordServedManifest(const std::string& envelope) = 0;
+};
+
+class UpdateServerModel {
+ public:
+  virtual ~UpdateServerModel() = default;
+  // Starts serving; returns the endpoint block of the device configuration for this protocol,
+  // e.g. {"base_url": "https://127.0.0.1:40123/dev-0001"}.
+  virtual Result<nlohmann::json> Start(ServerEnvironment& env) = 0;
+  virtual void Stop() noexcept = 0;
+};
+
+}  // namespace otasim
