@@ -1,1 +1,64 @@
-int main() { return 0; }  // placeholder until the CLI lands
+// otasim: drives a device's over-the-air update through attack scenarios and grades it.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "otasim/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace otasim::cli;
+  CLI::App app{"otasim " OTASIM_VERSION_STRING
+               " — tests how securely a device updates its firmware over the air"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", OTASIM_VERSION_STRING);
+  CommonOptions common;
+  app.add_option("--data-dir", common.data_dir, "Directory holding scenarios/ and targets/");
+  app.add_option("--plugin-dir", common.plugin_dirs, "Load every *.so plugin of this directory")
+      ->type_name("DIR");
+  app.add_flag("-q,--quiet", common.quiet, "Print only the summary");
+  app.add_flag("-v,--verbose", common.verbose, "Print every failed check");
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Run a suite or scenarios against a target");
+  run_cmd->add_option("--target", run.target, "Target profile name or file")->required();
+  run_cmd->add_option("--target-param", run.target_params, "Target parameter K=V (repeatable)")
+      ->type_name("K=V");
+  run_cmd->add_option("--suite", run.suite, "Suite name or file")->capture_default_str();
+  run_cmd->add_option("--scenario", run.scenarios, "Scenario id or glob (repeatable)")
+      ->type_name("ID");
+  run_cmd->add_option("--protocol", run.protocols, "Protocols, comma-separated (default: all the target supports)")
+      ->delimiter(',')->type_name("LIST");
+  run_cmd->add_option("-j,--jobs", run.jobs, "Sessions in parallel")->check(CLI::Range(1, 64))->capture_default_str();
+  run_cmd->add_option("--out", run.out_dir, "Output directory for reports and evidence")->capture_default_str();
+  run_cmd->add_option("--seed", run.seed, "Seed of every random choice")->capture_default_str();
+  run_cmd->add_flag("--keep-work", run.keep_work, "Keep each session's private directory");
+
+  std::string what;
+  auto* list_cmd = app.add_subcommand("list", "List scenarios, suites, plugins, requirements or targets");
+  list_cmd->add_option("what", what, "scenarios|suites|plugins|requirements|targets")
+      ->required()->check(CLI::IsMember({"scenarios", "suites", "plugins", "requirements", "targets"}));
+
+  std::string id;
+  auto* describe_cmd = app.add_subcommand("describe", "Describe a plugin, scenario, requirement or target");
+  describe_cmd->add_option("id", id, "Plugin id, scenario id, requirement id or target name")->required();
+
+  std::vector<std::string> files;
+  auto* validate_cmd = app.add_subcommand("validate", "Check scenario, suite, profile and catalogue files");
+  validate_cmd->add_option("files", files, "Files to check")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitBadInput;
+  }
+  if (*run_cmd) {
+    run.command_line.assign(argv, argv + argc);
+    return RunCommand(common, run);
+  }
+  if (*list_cmd) return ListCommand(common, what);
+  if (*describe_cmd) return DescribeCommand(common, id);
+  if (*validate_cmd) return ValidateCommand(common, files);
+  return kExitBadInput;
+}

@@ -18,7 +18,9 @@ class Server {
   virtual void Stop() = 0;
 };
 
-// The handler runs on the server thread; it must not block for long.
+// The handler runs on the server thread; it must not block for long, and must not call Stop().
+// Request header fields larger than max_header_bytes get 431, bodies larger than
+// max_request_body get 413, malformed requests get 400; each closes the connection.
 Result<std::unique_ptr<Server>> StartServer(const ServerOptions& options, Handler handler);
 
 }  // namespace otasim::http

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "otasim/byte_source.hpp"
 #include "otasim/result.hpp"
@@ -34,6 +35,8 @@ enum class BodyEnd {
   kSourceError,
 };
 
+std::string_view BodyEndName(BodyEnd end) noexcept;  // "complete", "cut", "peer-gone", "source-error"
+
 struct BodyOutcome {
   std::uint64_t bytes_written = 0;
   BodyEnd end = BodyEnd::kComplete;
@@ -50,7 +53,10 @@ struct Response {
   std::optional<std::uint64_t> declared_length;
   // Close the connection abruptly after this many body bytes (no clean end).
   std::optional<std::uint64_t> cut_after;
-  // Called once when a streamed body ends, from the server's thread.
+  // Called once when a streamed body ends, from the server's thread (also called for a buffered
+  // `body`, and with 0 bytes for a HEAD request, so that servers can log every outcome alike).
+  // A body shorter or longer than its Content-Length, or with no length, closes the connection
+  // after it: the client can tell the lie (or the end) only from the framing.
   std::function<void(const BodyOutcome&)> on_body_end;
 
   static Response Text(int status, std::string body, std::string content_type = "text/plain");
@@ -95,10 +101,28 @@ Result<Url> ParseUrl(const std::string& text);
 // Resolve `reference` (absolute URL, absolute path, or relative path) against `base`.
 Result<Url> ResolveUrl(const Url& base, const std::string& reference);
 
+// How a fetched body ended (Fetch returns success once a response header was read):
+//  - body_complete: the message ended as its framing says (all Content-Length bytes, the last
+//    chunk, or, with neither, the end of the connection: a TCP FIN for http, a TLS close_notify
+//    for https).
+//  - !body_complete && !stopped_by_sink: the connection ended early (FIN or reset before the
+//    promised bytes, or a TLS connection closed without close_notify): an interrupted
+//    download; body_end_detail says how. Bytes up to that point were delivered.
+//  - stopped_by_sink: the sink returned false; Fetch closed the connection.
+// A timeout mid-body is an error (kTimeout), a TLS record failure mid-body is kCrypto and a
+// malformed chunk is kProtocol; the sink has already seen the bytes before them.
+// Bytes beyond a declared Content-Length are not part of the message and are not read.
 struct ClientResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;  // filled only when no sink is given (capped by max_body)
+  std::optional<std::uint64_t> content_length;  // as the server declared it
+  std::uint64_t body_bytes = 0;  // body bytes received (given to the sink, or in `body`)
+  bool body_complete = false;
+  bool stopped_by_sink = false;
+  std::string body_end_detail;  // why the body ended early; empty when complete
+
+  std::optional<std::string> Header(const std::string& lower_name) const;
 };
 
 // Receives body bytes as they arrive; return false to stop reading (the connection is closed).

@@ -85,6 +85,7 @@ class PublicKey {
   evp_pkey_st* native() const noexcept { return key_.get(); }
 
  private:
+  friend class PrivateKey;  // PrivateKey::Public() builds one
   PublicKey(PkeyPtr key, KeyAlg alg);
   std::shared_ptr<evp_pkey_st> key_;
   KeyAlg alg_;

@@ -3,6 +3,7 @@
 // device asked and reported.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,8 @@ class ServerEnvironment : public SessionContext {
   virtual const TlsMaterial& tls() const = 0;
   // The attackers active in the current step, in scenario order.
   virtual std::vector<Attacker*> ActiveAttackers() = 0;
+  // Once per request, when its response has ended (for a streamed image: from on_body_end,
+  // with the bytes actually sent), so that a request is never counted twice.
   virtual void RecordExchange(Exchange exchange) = 0;
   virtual void RecordStatus(StatusReport report) = 0;
   virtual void RecordServedManifest(const std::string& envelope) = 0;
@@ -39,6 +42,10 @@ class UpdateServerModel {
   // Starts serving; returns the endpoint block of the device configuration for this protocol,
   // e.g. {"base_url": "https://127.0.0.1:40123/dev-0001"}.
   virtual Result<nlohmann::json> Start(ServerEnvironment& env) = 0;
+  // Waits until every response in flight has ended and been recorded (the device has exited,
+  // so its connections are closing), or `timeout` passes (kTimeout). The session calls it
+  // after each step so that the step's records are complete before they are judged.
+  virtual Status WaitIdle(std::chrono::milliseconds timeout) = 0;
   virtual void Stop() noexcept = 0;
 };
 

@@ -1,0 +1,371 @@
+// server.http-poll: the honest update service of targets/PROTOCOL.md over HTTP(S) — GET the
+// manifest, GET the image (with Range for resume), POST a status report. Every response goes
+// through the step's content attackers first, and every request is recorded.
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "http_server.hpp"
+#include "otasim/crypto.hpp"
+#include "otasim/plugin.hpp"
+
+namespace otasim::servers {
+namespace {
+
+constexpr std::string_view kBinSuffix = ".bin";
+constexpr std::string_view kImagesPrefix = "images/";
+
+// "bytes=N-" only: other Range forms are ignored and the whole image is served, as HTTP allows.
+std::optional<std::uint64_t> ParseOpenRange(std::string_view value) {
+  constexpr std::string_view kPrefix = "bytes=";
+  if (!value.starts_with(kPrefix) || !value.ends_with('-')) return std::nullopt;
+  std::string_view digits = value.substr(kPrefix.size(), value.size() - kPrefix.size() - 1);
+  if (digits.empty()) return std::nullopt;
+  std::uint64_t start = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), start);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return start;
+}
+
+// The body of a close-delimited response: without a length the transport sends none.
+class UnsizedSource final : public ByteSource {
+ public:
+  explicit UnsizedSource(ByteSourcePtr inner) : inner_(std::move(inner)) {}
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override { return inner_->Read(out); }
+  std::optional<std::uint64_t> Length() const override { return std::nullopt; }
+
+ private:
+  ByteSourcePtr inner_;
+};
+
+// The status report of targets/PROTOCOL.md. Only `result` is required; the others are
+// type-checked when present, because a device may leave out what it doesn't know.
+Result<StatusReport> ParseStatusReport(const std::string& body) {
+  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return MakeError(Errc::kParse, "status report is not a JSON object");
+  }
+  auto string_field = [&](const char* name, std::string& out, bool required) -> Status {
+    auto it = json.find(name);
+    if (it == json.end()) {
+      if (required) return MakeError(Errc::kParse, std::string("missing \"") + name + "\"");
+      return {};
+    }
+    if (!it->is_string()) return MakeError(Errc::kParse, std::string(name) + ": not a string");
+    out = it->get<std::string>();
+    return {};
+  };
+  StatusReport report;
+  std::string device_id;
+  OTASIM_CHECK(string_field("result", report.result, true));
+  OTASIM_CHECK(string_field("reason", report.reason, false));
+  OTASIM_CHECK(string_field("version", report.version, false));
+  OTASIM_CHECK(string_field("device_id", device_id, false));
+  if (auto it = json.find("sequence"); it != json.end()) {
+    if (!it->is_number_unsigned()) {
+      return MakeError(Errc::kParse, "sequence: not an unsigned integer");
+    }
+    report.sequence = it->get<std::uint64_t>();
+  }
+  if (auto it = json.find("code"); it != json.end()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < std::numeric_limits<int>::min() ||
+        it->get<std::int64_t>() > std::numeric_limits<int>::max()) {
+      return MakeError(Errc::kParse, "code: not an integer");
+    }
+    report.code = static_cast<int>(it->get<std::int64_t>());
+  }
+  report.raw = std::move(json);
+  return report;
+}
+
+class HttpPoll final : public UpdateServerModel {
+ public:
+  explicit HttpPoll(const Params& params)
+      : io_timeout_(params.GetDuration("io_timeout")),
+        require_client_cert_(params.GetBool("require_client_cert")) {}
+  ~HttpPoll() override { Stop(); }
+
+  static TypeInfo Describe() {
+    return {.id = "server.http-poll",
+            .version = "1.0.0",
+            .summary = "HTTP(S) polling update service: GET manifest, GET image (Range), POST status",
+            .params = {{.name = "io_timeout",
+                        .type = ParamType::kDuration,
+                        .default_value = "10s",
+                        .help = "deadline of every read and write on a connection"},
+                       {.name = "require_client_cert",
+                        .type = ParamType::kBool,
+                        .default_value = "false",
+                        .help = "refuse TLS clients without a certificate from the device CA"}},
+            .threats = {},
+            .protocols = {"http"}};
+  }
+
+  Result<nlohmann::json> Start(ServerEnvironment& env) override {
+    if (server_) return MakeError(Errc::kInvalidArgument, "server.http-poll: already started");
+    env_ = &env;
+    http::ServerOptions options;
+    options.bind_address = "127.0.0.1";
+    options.port = 0;
+    options.io_timeout = io_timeout_;
+    if (env.UseTls()) {
+      const TlsMaterial& tls = env.tls();
+      options.tls = http::TlsServerConfig{.cert_chain_pem = tls.server_cert,
+                                          .key_pem = tls.server_key,
+                                          .client_ca_pem = tls.client_ca,
+                                          .require_client_cert = require_client_cert_};
+    }
+    auto server = http::StartServer(options, [this](const http::Request& request) {
+      return Handle(request);
+    });
+    if (!server) return server.error().WithContext("server.http-poll");
+    server_ = std::move(server).value();
+    std::string base_url = server_->BaseUrl() + "/" + std::string(env.device_id());
+    env.timeline().Add("server", "started", {{"protocol", "http"}, {"base_url", base_url}});
+    return nlohmann::json{{"base_url", base_url}};
+  }
+
+  Status WaitIdle(std::chrono::milliseconds timeout) override {
+    std::unique_lock lock(idle_mutex_);
+    if (!idle_.wait_for(lock, timeout, [this] { return in_flight_ == 0; })) {
+      return MakeError(Errc::kTimeout, "server.http-poll: " + std::to_string(in_flight_) +
+                                           " response(s) still in flight");
+    }
+    return {};
+  }
+
+  void Stop() noexcept override {
+    if (!server_) return;
+    try {
+      server_->Stop();
+    } catch (...) {  // Stop is noexcept by contract; a failing transport must not end the run
+    }
+    server_.reset();
+  }
+
+ private:
+  // Runs on the server thread. Nothing may escape: an unexpected exception becomes a 500.
+  http::Response Handle(const http::Request& request) {
+    Exchange exchange;
+    exchange.protocol = "http";
+    exchange.kind = "other";
+    exchange.method = request.method;
+    exchange.resource = request.target;
+    exchange.client_identity = request.client_identity;
+    try {
+      // Handlers take copies, so the catch below can still record what was asked.
+      std::string_view path = request.target;
+      path = path.substr(0, path.find('?'));
+      std::string prefix = "/" + std::string(env_->device_id()) + "/";
+      if (path.starts_with(prefix)) {
+        std::string_view resource = path.substr(prefix.size());
+        if (resource == "manifest" && request.method == "GET") {
+          exchange.kind = "manifest";
+          return ServeManifest(exchange);
+        }
+        if (resource.starts_with(kImagesPrefix) && request.method == "GET") {
+          exchange.kind = "image";
+          return ServeImage(request, resource.substr(kImagesPrefix.size()), exchange);
+        }
+        if (resource == "status" && request.method == "POST") {
+          exchange.kind = "status";
+          return ReceiveStatus(request, exchange);
+        }
+      }
+      return NotFound(std::move(exchange));
+    } catch (const std::exception& e) {
+      env_->timeline().Add("server", "error", {{"target", request.target}, {"error", e.what()}});
+      return Finish(std::move(exchange), http::Response::Text(500, "internal error\n"));
+    }
+  }
+
+  http::Response ServeManifest(Exchange exchange) {
+    const Release* published = env_->PublishedRelease();
+    if (published != nullptr) exchange.release = published->name;
+    ManifestDelivery delivery{published != nullptr ? published->envelope : std::string()};
+    RequestInfo info{.protocol = "http", .resource = "manifest", .index = manifest_requests_++};
+    std::size_t position = 0;
+    for (Attacker* attacker : env_->ActiveAttackers()) {
+      Status status = RunHook([&] { return attacker->OnManifest(*env_, info, delivery); });
+      if (!status) return AttackerFailed(status.error(), "manifest", position, std::move(exchange));
+      ++position;
+    }
+    if (delivery.envelope.empty()) {
+      env_->timeline().Add("server", "manifest-none", {{"request_index", info.index}});
+      return Finish(std::move(exchange), http::Response::Text(204, ""));
+    }
+    env_->RecordServedManifest(delivery.envelope);
+    env_->timeline().Add(
+        "server", "manifest-served",
+        {{"release", exchange.release},
+         {"bytes", delivery.envelope.size()},
+         {"sha256", crypto::HexEncode(crypto::Sha256::Of(crypto::AsBytes(delivery.envelope)))},
+         {"request_index", info.index}});
+    return Finish(std::move(exchange),
+                  http::Response::Text(200, std::move(delivery.envelope), "application/json"));
+  }
+
+  http::Response ServeImage(const http::Request& request, std::string_view file,
+                            Exchange exchange) {
+    if (file.size() <= kBinSuffix.size() || !file.ends_with(kBinSuffix)) {
+      return NotFound(std::move(exchange));
+    }
+    const Release* release = env_->FindRelease(file.substr(0, file.size() - kBinSuffix.size()));
+    if (release == nullptr || release->image_file != file) return NotFound(std::move(exchange));
+    exchange.release = release->name;
+
+    std::error_code ec;
+    std::uint64_t size = std::filesystem::file_size(release->image_path, ec);
+    if (ec) return ServerError("image unreadable: " + ec.message(), std::move(exchange));
+
+    std::optional<std::uint64_t> range;
+    if (auto header = request.Header("range")) range = ParseOpenRange(*header);
+    std::uint64_t offset = range.value_or(0);
+    exchange.range_start = offset;
+    if (range && offset >= size) {
+      http::Response response = http::Response::Text(416, "");
+      response.headers["content-range"] = "bytes */" + std::to_string(size);
+      return Finish(std::move(exchange), std::move(response));
+    }
+
+    auto source = OpenFileSource(release->image_path, offset);
+    if (!source) return ServerError(source.error().What(), std::move(exchange));
+    ImageDelivery delivery{.release = release, .offset = offset, .source = std::move(*source)};
+    RequestInfo info{.protocol = "http",
+                     .resource = "image",
+                     .index = image_requests_++,
+                     .range_start = offset};
+    std::size_t position = 0;
+    for (Attacker* attacker : env_->ActiveAttackers()) {
+      Status status = RunHook([&] { return attacker->OnImage(*env_, info, delivery); });
+      if (!status) return AttackerFailed(status.error(), "image", position, std::move(exchange));
+      ++position;
+    }
+
+    http::Response response;
+    response.status = range ? 206 : 200;
+    response.headers["content-type"] = "application/octet-stream";
+    response.headers["accept-ranges"] = "bytes";
+    if (range) {
+      response.headers["content-range"] =
+          "bytes " + std::to_string(offset) + "-" + std::to_string(size - 1) + "/" +
+          std::to_string(size);
+    }
+    ByteSourcePtr body = delivery.source ? std::move(delivery.source) : MemorySource("");
+    if (delivery.close_delimited) {
+      response.stream = std::make_unique<UnsizedSource>(std::move(body));
+    } else {
+      response.stream = std::move(body);
+      response.declared_length = delivery.declared_length;
+    }
+    response.cut_after = delivery.cut_after;
+
+    if (delivery.release != nullptr) exchange.release = delivery.release->name;
+    ServerEnvironment* env = env_;
+    return Finish(std::move(exchange), std::move(response),
+                  [env, offset](const Exchange& done, const http::BodyOutcome& outcome) {
+                    nlohmann::json details = {{"release", done.release},
+                                              {"offset", offset},
+                                              {"bytes", outcome.bytes_written},
+                                              {"end", done.end}};
+                    if (!outcome.detail.empty()) details["detail"] = outcome.detail;
+                    env->timeline().Add("server", "image-served", std::move(details));
+                  });
+  }
+
+  http::Response ReceiveStatus(const http::Request& request, Exchange exchange) {
+    auto report = ParseStatusReport(request.body);
+    if (!report) {
+      env_->timeline().Add("server", "status-malformed", {{"error", report.error().message()}});
+      return Finish(std::move(exchange), http::Response::Text(400, report.error().message() + "\n"));
+    }
+    env_->timeline().Add("server", "status-received",
+                         {{"result", report->result},
+                          {"reason", report->reason},
+                          {"version", report->version},
+                          {"sequence", report->sequence},
+                          {"code", report->code}});
+    env_->RecordStatus(std::move(report).value());
+    return Finish(std::move(exchange), http::Response::Text(200, "{}", "application/json"));
+  }
+
+  http::Response NotFound(Exchange exchange) {
+    env_->timeline().Add("server", "not-found",
+                         {{"method", exchange.method}, {"target", exchange.resource}});
+    return Finish(std::move(exchange), http::Response::Text(404, "not found\n"));
+  }
+
+  http::Response ServerError(const std::string& message, Exchange exchange) {
+    env_->timeline().Add("server", "error", {{"target", exchange.resource}, {"error", message}});
+    return Finish(std::move(exchange), http::Response::Text(500, "internal error\n"));
+  }
+
+  // An attacker that can't do its job is a harness error, not something the device did.
+  http::Response AttackerFailed(const Error& error, const char* hook, std::size_t position,
+                                Exchange exchange) {
+    env_->timeline().Add("attacker", "error",
+                         {{"hook", hook}, {"attacker", position}, {"error", error.What()}});
+    return Finish(std::move(exchange), http::Response::Text(500, "attacker error\n"));
+  }
+
+  using OnEnd = std::function<void(const Exchange&, const http::BodyOutcome&)>;
+
+  // Every response is recorded once, when it has ended, with the bytes actually sent; until
+  // then it counts as in flight for WaitIdle.
+  http::Response Finish(Exchange exchange, http::Response response, OnEnd on_end = {}) {
+    exchange.status = response.status;
+    {
+      std::lock_guard lock(idle_mutex_);
+      ++in_flight_;
+    }
+    response.on_body_end = [this, exchange = std::move(exchange),
+                            on_end = std::move(on_end)](const http::BodyOutcome& outcome) mutable {
+      exchange.bytes_sent = outcome.bytes_written;
+      exchange.end = std::string(http::BodyEndName(outcome.end));
+      if (on_end) on_end(exchange, outcome);
+      env_->RecordExchange(std::move(exchange));
+      std::lock_guard lock(idle_mutex_);
+      if (--in_flight_ == 0) idle_.notify_all();
+    };
+    return response;
+  }
+
+  static Status RunHook(const std::function<Status()>& hook) {
+    try {
+      return hook();
+    } catch (const std::exception& e) {
+      return MakeError(Errc::kPlugin, std::string("attacker hook threw: ") + e.what());
+    } catch (...) {
+      return MakeError(Errc::kPlugin, "attacker hook threw");
+    }
+  }
+
+  std::chrono::milliseconds io_timeout_;
+  bool require_client_cert_;
+  ServerEnvironment* env_ = nullptr;
+  std::unique_ptr<http::Server> server_;
+  std::mutex idle_mutex_;
+  std::condition_variable idle_;
+  std::uint64_t in_flight_ = 0;  // responses handed to the transport and not yet ended
+  // How many requests for each resource came before (RequestInfo::index), since Start.
+  std::atomic<std::uint64_t> manifest_requests_{0};
+  std::atomic<std::uint64_t> image_requests_{0};
+};
+
+}  // namespace
+}  // namespace otasim::servers
+
+OTASIM_PLUGIN("server.http-poll", "1.0.0") { registrar.Add<otasim::servers::HttpPoll>(); }

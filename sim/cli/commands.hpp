@@ -1,0 +1,47 @@
+// The otasim subcommands. Each returns the process exit code:
+// 0 all pass, 1 findings, 2 bad usage or input, 3 harness error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/data_dirs.hpp"
+#include "plugin_host/registry.hpp"
+
+namespace otasim::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitHarness = 3;
+
+struct CommonOptions {
+  std::string data_dir;
+  std::vector<std::string> plugin_dirs;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+struct RunOptions {
+  std::string target;
+  std::vector<std::string> target_params;  // K=V
+  std::string suite = "standard";
+  std::vector<std::string> scenarios;      // ids or globs; empty: the suite's
+  std::vector<std::string> protocols;      // empty: every protocol the target supports
+  int jobs = 1;
+  std::string out_dir = "out";
+  std::uint64_t seed = 1;
+  bool keep_work = false;
+  std::vector<std::string> command_line;
+};
+
+int RunCommand(const CommonOptions& common, const RunOptions& options);
+int ListCommand(const CommonOptions& common, const std::string& what);
+int DescribeCommand(const CommonOptions& common, const std::string& id);
+int ValidateCommand(const CommonOptions& common, const std::vector<std::string>& files);
+
+// Shared set-up: data directories and a registry with built-ins and --plugin-dir plugins.
+// Prints the error and returns false on failure.
+bool LoadEnvironment(const CommonOptions& common, DataDirs& dirs, plugin_host::Registry& registry);
+
+}  // namespace otasim::cli

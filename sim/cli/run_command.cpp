@@ -1,0 +1,189 @@
+// `otasim run`: load everything, run the sessions, score, grade, write the reports.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+
+#include "cli/commands.hpp"
+#include "cli/progress_printer.hpp"
+#include "otasim/time.hpp"
+#include "otasim/version.hpp"
+#include "report/report.hpp"
+#include "scenario/loader.hpp"
+#include "scenario/runner.hpp"
+#include "scoring/grading.hpp"
+#include "target/contract_target.hpp"
+
+namespace otasim::cli {
+
+namespace {
+
+int BadInput(const std::string& message) {
+  std::cerr << "otasim: " << message << "\n";
+  return kExitBadInput;
+}
+
+Result<std::filesystem::path> FindSuite(const std::string& name_or_path, const DataDirs& dirs) {
+  std::error_code ec;
+  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".yaml")) {
+    if (std::filesystem::is_regular_file(name_or_path, ec)) return std::filesystem::path(name_or_path);
+    return MakeError(Errc::kNotFound, "suite file " + name_or_path + " does not exist");
+  }
+  auto path = dirs.suites() / (name_or_path + ".yaml");
+  if (std::filesystem::is_regular_file(path, ec)) return path;
+  std::string known;
+  for (const auto& entry : std::filesystem::directory_iterator(dirs.suites(), ec)) {
+    known += (known.empty() ? "" : ", ") + entry.path().stem().string();
+  }
+  return MakeError(Errc::kNotFound, "unknown suite '" + name_or_path + "'; known: " + known);
+}
+
+Result<std::map<std::string, std::string>> ParseKeyValues(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> values;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return MakeError(Errc::kInvalidArgument, "--target-param '" + item + "' is not K=V");
+    }
+    values[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return values;
+}
+
+std::vector<scenario::ScenarioSpec> SelectScenarios(const std::vector<scenario::ScenarioSpec>& library,
+                                                    const std::vector<std::string>& patterns,
+                                                    std::string* unmatched) {
+  scenario::SuiteSpec adhoc;
+  adhoc.name = "adhoc";
+  adhoc.scenarios = patterns;
+  adhoc.file = "--scenario";
+  auto resolved = scenario::ResolveSuite(adhoc, library);
+  if (!resolved) {
+    *unmatched = resolved.error().message();
+    return {};
+  }
+  return *resolved;
+}
+
+int ExitCode(const std::vector<scoring::ScenarioResult>& results) {
+  bool findings = false, errors = false;
+  for (const auto& r : results) {
+    if (r.verdict == scoring::Verdict::kFail || r.verdict == scoring::Verdict::kXpass) findings = true;
+    if (r.verdict == scoring::Verdict::kError) errors = true;
+  }
+  return findings ? kExitFindings : errors ? kExitHarness : kExitOk;
+}
+
+}  // namespace
+
+int RunCommand(const CommonOptions& common, const RunOptions& options) {
+  DataDirs dirs;
+  plugin_host::Registry registry;
+  if (!LoadEnvironment(common, dirs, registry)) return kExitBadInput;
+
+  auto catalogue = scoring::LoadCatalogue(dirs.catalogue());
+  if (!catalogue) return BadInput(catalogue.error().message());
+  auto suite_path = FindSuite(options.suite, dirs);
+  if (!suite_path) return BadInput(suite_path.error().message());
+  auto suite = scenario::LoadSuite(*suite_path);
+  if (!suite) return BadInput(suite.error().message());
+  auto grading = scoring::LoadGradingProfile(dirs.grading_profiles() / (suite->grading + ".yaml"), *catalogue);
+  if (!grading) return BadInput(grading.error().message());
+
+  scenario::ValidationContext ctx{&registry, &*catalogue, dirs.library()};
+  auto library = scenario::LoadLibrary(ctx);
+  if (!library) return BadInput(library.error().message());
+  std::vector<scenario::ScenarioSpec> chosen;
+  if (options.scenarios.empty()) {
+    auto resolved = scenario::ResolveSuite(*suite, *library);
+    if (!resolved) return BadInput(resolved.error().message());
+    chosen = std::move(*resolved);
+  } else {
+    std::string unmatched;
+    chosen = SelectScenarios(*library, options.scenarios, &unmatched);
+    if (!unmatched.empty()) return BadInput(unmatched);
+  }
+
+  auto profile_path = target::FindTargetProfile(options.target, dirs.target_profiles());
+  if (!profile_path) return BadInput(profile_path.error().message());
+  auto profile = target::LoadTargetProfile(*profile_path);
+  if (!profile) return BadInput(profile.error().message());
+  auto raw_params = ParseKeyValues(options.target_params);
+  if (!raw_params) return BadInput(raw_params.error().message());
+  auto params = Params::Bind(profile->params, *raw_params, "target " + profile->name);
+  if (!params) return BadInput(params.error().message());
+
+  std::vector<std::string> protocols = options.protocols;
+  if (protocols.empty()) protocols = profile->protocols;
+  for (const auto& p : protocols) {
+    if (p != "http" && p != "coap" && p != "mqtt") return BadInput("unknown protocol '" + p + "'");
+    if (!profile->SupportsProtocol(p)) {
+      return BadInput("target '" + profile->name + "' does not support protocol " + p);
+    }
+  }
+
+  std::error_code ec;
+  const std::filesystem::path out_dir = std::filesystem::absolute(options.out_dir, ec);
+  std::filesystem::remove_all(out_dir / "evidence", ec);
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return BadInput("cannot create " + out_dir.string() + ": " + ec.message());
+  std::string work_template = (std::filesystem::temp_directory_path() / "otasim-run-XXXXXX").string();
+  if (mkdtemp(work_template.data()) == nullptr) {
+    std::cerr << "otasim: cannot create a temporary directory\n";
+    return kExitHarness;
+  }
+
+  scenario::RunContext run;
+  run.registry = &registry;
+  run.profile = &*profile;
+  run.target_values = target::TemplateValues(*profile, *params, dirs.bin_dir);
+  run.out_dir = out_dir;
+  run.work_root = work_template;
+  run.seed = options.seed;
+  run.keep_work = options.keep_work;
+
+  const auto plan = scenario::PlanSessions(chosen, protocols);
+  if (plan.empty()) return BadInput("no scenario applies to the chosen protocols");
+  const std::string started = FormatRfc3339(std::chrono::floor<std::chrono::seconds>(NowUtc()));
+  const auto t0 = std::chrono::steady_clock::now();
+  ProgressPrinter printer(isatty(STDERR_FILENO) != 0, common.quiet, common.verbose);
+  if (!common.quiet) {
+    std::cout << "otasim " << OTASIM_VERSION_STRING << ": " << plan.size() << " session(s) of suite '"
+              << suite->name << "' against target '" << profile->name << "' (" << options.jobs
+              << " in parallel, seed " << options.seed << ")" << std::endl;
+  }
+  auto results = scenario::RunSessions(run, plan, options.jobs,
+                                       [&](const scenario::Progress& p) { printer.Update(p); });
+  printer.Finish();
+  if (!options.keep_work) std::filesystem::remove_all(work_template, ec);
+
+  report::RunReport rep;
+  rep.info.otasim_version = OTASIM_VERSION_STRING;
+  rep.info.suite = options.scenarios.empty() ? suite->name : "adhoc";
+  rep.info.target = profile->name;
+  for (const auto& [k, v] : params->values()) rep.info.target_params[k] = v;
+  rep.info.grading_profile = grading->name;
+  rep.info.protocols = protocols;
+  rep.info.seed = options.seed;
+  rep.info.jobs = options.jobs;
+  rep.info.started = started;
+  rep.info.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - t0).count();
+  rep.info.command_line = options.command_line;
+  rep.scenarios = results;
+  rep.requirements = scoring::ScoreRequirements(*catalogue, results);
+  rep.grade = scoring::Grade(*grading, rep.requirements);
+  rep.catalogue = &*catalogue;
+  if (Status written = report::WriteReports(rep, out_dir); !written) {
+    std::cerr << "otasim: writing reports: " << written.error().message() << "\n";
+    return kExitHarness;
+  }
+  printer.Summary(rep, out_dir);
+  return ExitCode(results);
+}
+
+}  // namespace otasim::cli

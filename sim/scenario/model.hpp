@@ -1,0 +1,106 @@
+// Scenarios and suites as loaded from YAML (DESIGN §9). Plain data; the loader has checked it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace otasim::scenario {
+
+inline constexpr const char* kProtocols[] = {"http", "coap", "mqtt"};
+
+// A release the session builds and signs: image of `size` pseudo-random bytes plus manifest.
+struct ReleaseSpec {
+  std::string name;
+  std::string version;
+  std::uint64_t sequence = 0;
+  std::uint64_t size = 256 * 1024;
+  std::string class_id;   // empty: the device's class
+  std::string vendor_id;  // empty: the device's vendor
+  std::string issued = "-1h";   // offset from the session's start time
+  std::string expires = "+30d";
+  std::string signer = "vendor";  // "vendor" or "rogue"
+};
+
+struct AttackSpec {
+  std::string id;  // plugin type id: "attack.tamper", "fault.power-loss"
+  std::map<std::string, std::string> params;
+  int line = 0;
+};
+
+enum class Action { kCheck, kBoot, kNone };
+
+// What a step's action came to, as the harness classifies it.
+enum class Outcome { kInstalled, kNoUpdate, kRejected, kFailed, kPowerLost, kBooted, kBricked, kError };
+std::string_view OutcomeName(Outcome outcome) noexcept;
+std::optional<Outcome> ParseOutcome(std::string_view name);
+
+struct CountBound {
+  std::optional<std::uint64_t> min;
+  std::optional<std::uint64_t> max;
+};
+
+struct StatusExpectation {
+  bool none = false;  // no status report may arrive in this step
+  // The last report must say what the device did: its result matches the verb's outcome and
+  // its reason matches the device's own last_reason.
+  bool truthful = false;
+  std::vector<std::string> results;  // any of these
+  std::vector<std::string> reasons;  // any of these (empty: any)
+};
+
+struct Expectations {
+  std::vector<Outcome> outcome;              // any of these
+  std::vector<std::string> reason;           // device state's last_reason, any of these
+  std::optional<std::string> running;        // release name
+  std::optional<bool> bootable;
+  std::optional<std::int64_t> installs_delta;  // change of the device's install count
+  std::optional<StatusExpectation> status_report;
+  std::optional<CountBound> image_requests;
+  std::optional<std::uint64_t> max_extra_bytes_read;  // beyond the image size, server-side
+  std::optional<bool> resumed;               // an image request started past byte 0
+  bool empty() const;
+};
+
+struct StepSpec {
+  std::string name;
+  bool control = false;
+  std::optional<std::string> serve;  // release name the honest server publishes
+  std::vector<AttackSpec> attacks;
+  std::string clock = "0";           // device clock offset from the session start
+  Action action = Action::kCheck;
+  std::chrono::milliseconds timeout{60000};
+  Expectations expect;
+  int line = 0;
+};
+
+struct ScenarioSpec {
+  std::string id;
+  std::string title;
+  std::string summary;
+  std::vector<std::string> requirements;
+  std::vector<std::string> protocols;  // empty: any protocol
+  std::map<std::string, ReleaseSpec> releases;
+  std::string initial_release;
+  std::vector<StepSpec> steps;
+  std::filesystem::path file;
+  std::string sha256;  // of the file, for reproducibility
+
+  bool AppliesTo(const std::string& protocol) const;
+  std::string Threat() const;  // the folder part of the id: "rollback/signed-older" → "rollback"
+};
+
+struct SuiteSpec {
+  std::string name;
+  std::string title;
+  std::string grading = "default";      // grading profile name
+  std::vector<std::string> scenarios;   // ids or glob patterns ("tamper/*")
+  std::filesystem::path file;
+  std::string sha256;
+};
+
+}  // namespace otasim::scenario

@@ -1,0 +1,418 @@
+#include "scenario/session.hpp"
+
+#include <chrono>
+#include <fstream>
+
+#include "otasim/files.hpp"
+#include "otasim/time.hpp"
+#include "scenario/expectations.hpp"
+#include "scenario/release_builder.hpp"
+#include "scenario/session_environment.hpp"
+#include "target/contract_target.hpp"
+
+namespace otasim::scenario {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using scoring::CheckResult;
+using scoring::ScenarioResult;
+using scoring::StepResult;
+using scoring::Verdict;
+
+constexpr const char* kDeviceId = "dev-0001";
+const std::map<std::string, std::string> kServerForProtocol = {{"http", "server.http-poll"}};
+
+std::int64_t MsSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+std::string SafeName(std::string text) {
+  for (char& c : text) {
+    if (c == '/') c = '_';
+  }
+  return text;
+}
+
+// Keys and certificates of one session. Nothing here is shared between sessions.
+struct SessionKeys {
+  crypto::PrivateKey vendor;
+  crypto::PrivateKey rogue;
+  TlsMaterial tls;
+  crypto::IssuedCert device_identity;
+};
+
+Result<SessionKeys> MakeKeys(const std::string& device_id) {
+  OTASIM_TRY(auto vendor, crypto::PrivateKey::Generate(crypto::KeyAlg::kEd25519));
+  OTASIM_TRY(auto rogue, crypto::PrivateKey::Generate(crypto::KeyAlg::kEd25519));
+  OTASIM_TRY(auto ca, crypto::CertificateAuthority::Create("otasim session CA"));
+  crypto::CertRequest server_req;
+  server_req.common_name = "localhost";
+  server_req.dns_names = {"localhost"};
+  server_req.ip_addresses = {"127.0.0.1"};
+  OTASIM_TRY(auto server, ca.Issue(server_req));
+  crypto::CertRequest device_req;
+  device_req.common_name = device_id;
+  device_req.server = false;
+  device_req.client = true;
+  OTASIM_TRY(auto device, ca.Issue(device_req));
+  TlsMaterial tls{ca.cert_pem(), server.cert_pem, server.key_pem, ca.cert_pem()};
+  return SessionKeys{std::move(vendor), std::move(rogue), std::move(tls), std::move(device)};
+}
+
+// Appends one verb's output to the device log of the evidence.
+void AppendDeviceLog(const std::filesystem::path& log, const std::string& heading,
+                     const target::VerbRun& run) {
+  std::ofstream out(log, std::ios::app);
+  out << "=== " << heading << ": " << run.verb << " → " << run.process.Describe() << " in "
+      << run.process.duration_ms << " ms\n";
+  if (!run.stderr_text.empty()) out << "--- stderr\n" << run.stderr_text;
+  if (!run.stdout_text.empty()) out << "--- stdout\n" << run.stdout_text;
+  if (!run.stdout_text.empty() && run.stdout_text.back() != '\n') out << '\n';
+}
+
+Outcome ClassifyCheck(const target::VerbRun& run, bool power_cut_planned) {
+  const auto& p = run.process;
+  if (p.timed_out) return Outcome::kError;
+  if (!p.exited) return power_cut_planned && p.signal == 9 ? Outcome::kPowerLost : Outcome::kError;
+  switch (p.exit_code) {
+    case 0: return Outcome::kInstalled;
+    case 10: return Outcome::kNoUpdate;
+    case 20: return Outcome::kRejected;
+    case 30: return Outcome::kFailed;
+    default: return Outcome::kError;
+  }
+}
+
+class Session {
+ public:
+  Session(const RunContext& run, const ScenarioSpec& spec, std::string protocol)
+      : run_(run), spec_(spec), protocol_(std::move(protocol)) {
+    result_.id = spec.id;
+    result_.title = spec.title;
+    result_.protocol = protocol_;
+    result_.requirements = spec.requirements;
+    result_.evidence_dir = EvidenceDir(spec, protocol_);
+  }
+
+  ScenarioResult Run() {
+    const auto start = Clock::now();
+    Status status = Prepare();
+    if (status) status = ExecuteSteps();
+    if (!status) {
+      result_.verdict = skip_ ? Verdict::kSkip : Verdict::kError;
+      result_.reason = status.error().message();
+    } else {
+      result_.verdict = scoring::DecideScenario(result_.steps, &result_.reason);
+    }
+    TearDown();
+    result_.duration_ms = MsSince(start);
+    return std::move(result_);
+  }
+
+ private:
+  Status Prepare() {
+    const auto* profile = run_.profile;
+    // Verbs and faults the scenario needs, or a skip with the reason.
+    for (const auto& step : spec_.steps) {
+      if (step.action == Action::kBoot && !profile->Supports("boot")) {
+        return Skip("target '" + profile->name + "' has no boot verb");
+      }
+      for (const auto& attack : step.attacks) {
+        if (attack.id.rfind("fault.", 0) == 0 && profile->power_cut != "env") {
+          return Skip("target '" + profile->name + "' cannot be power-cut");
+        }
+      }
+    }
+    if (!kServerForProtocol.count(protocol_)) {
+      return MakeError(Errc::kUnsupported, "no server model for protocol " + protocol_);
+    }
+    evidence_ = run_.out_dir / result_.evidence_dir;
+    work_ = run_.work_root / SafeName(spec_.id + "@" + protocol_);
+    std::error_code ec;
+    std::filesystem::remove_all(work_, ec);
+    std::filesystem::remove_all(evidence_, ec);
+    for (const auto& dir : {work_ / "releases", work_ / "device" / "state", work_ / "scratch", evidence_}) {
+      std::filesystem::create_directories(dir, ec);
+      if (ec) return MakeError(Errc::kIo, "creating " + dir.string() + ": " + ec.message());
+    }
+    start_time_ = std::chrono::floor<std::chrono::seconds>(NowUtc());
+    const std::uint64_t seed_base = StableHash(
+        spec_.id + "@" + protocol_, StableHash(std::to_string(run_.seed)));
+
+    OTASIM_TRY(SessionKeys keys, MakeKeys(kDeviceId));
+    keys_ = std::make_unique<SessionKeys>(std::move(keys));
+    env_ = std::make_unique<SessionEnvironment>(protocol_, kDeviceId, work_, seed_base, keys_->tls,
+                                                start_time_);
+    env_->timeline().Add("harness", "session-start",
+                         {{"scenario", spec_.id}, {"protocol", protocol_}, {"seed", run_.seed},
+                          {"start_time", FormatRfc3339(start_time_)}});
+    ReleaseKeys release_keys{&keys_->vendor, &keys_->rogue};
+    for (const auto& [name, release_spec] : spec_.releases) {
+      OTASIM_TRY(Release release, BuildRelease(release_spec, work_ / "releases",
+                                               env_->Seed("release:" + name), start_time_,
+                                               release_keys));
+      env_->timeline().Add("harness", "release-built",
+                           {{"release", name}, {"version", release.manifest.version},
+                            {"sequence", release.manifest.sequence},
+                            {"size", release.manifest.image.size},
+                            {"digest", release.manifest.image.digest},
+                            {"class_id", release.manifest.class_id},
+                            {"expires", release.manifest.expires}, {"signer", release_spec.signer}});
+      env_->AddRelease(std::move(release));
+    }
+
+    OTASIM_TRY(server_, run_.registry->CreateServer(kServerForProtocol.at(protocol_), {},
+                                                    "session " + spec_.id));
+    OTASIM_TRY(nlohmann::json endpoint, server_->Start(*env_));
+    server_started_ = true;
+    env_->timeline().Add("server", "started", endpoint);
+
+    // Files the device is given: CA, its identity, the vendor's public key.
+    const auto dev = work_ / "device";
+    OTASIM_CHECK(WriteFileAtomic(dev / "ca.pem", keys_->tls.ca_cert));
+    OTASIM_CHECK(WriteFileAtomic(dev / "device.pem", keys_->device_identity.cert_pem));
+    OTASIM_CHECK(WriteFileAtomic(dev / "device.key", keys_->device_identity.key_pem, kPermsPrivate));
+    OTASIM_CHECK(WriteFileAtomic(dev / "vendor.pub.pem", keys_->vendor.Public().ToPem()));
+    const Release* initial = env_->FindRelease(spec_.initial_release);
+    config_ = {
+        {"contract", "otasim-target/1"},
+        {"device_id", kDeviceId},
+        {"vendor_id", kVendorId},
+        {"class_id", kClassId},
+        {"protocol", protocol_},
+        {"endpoints", {{protocol_, endpoint}}},
+        {"tls", {{"ca_file", (dev / "ca.pem").string()},
+                 {"client_cert", (dev / "device.pem").string()},
+                 {"client_key", (dev / "device.key").string()}}},
+        {"trust_anchors", {(dev / "vendor.pub.pem").string()}},
+        {"limits", {{"max_image_bytes", 64ull << 20}, {"timeout_ms", 5000}, {"poll_interval_ms", 500}}},
+        {"now", FormatRfc3339(start_time_)},
+        {"initial_firmware",
+         {{"manifest", (work_ / "releases" / (initial->name + ".manifest.json")).string()},
+          {"image", initial->image_path.string()}}}};
+    OTASIM_CHECK(WriteConfig());
+
+    target_ = std::make_unique<target::ContractTarget>(*run_.profile, run_.target_values,
+                                                       dev / "state", dev / "config.json",
+                                                       work_ / "scratch");
+    OTASIM_TRY(target::VerbRun provision, target_->Provision());
+    AppendDeviceLog(evidence_ / "device.log", "provision", provision);
+    env_->timeline().Add("device", "provision", {{"result", provision.process.Describe()}});
+    if (!provision.process.exited || provision.process.exit_code != 0) {
+      return MakeError(Errc::kProtocol, "the device could not be provisioned: " +
+                                            provision.process.Describe() + " (see device.log)");
+    }
+    OTASIM_TRY(state_, ObserveState("after provisioning"));
+    return {};
+  }
+
+  Status WriteConfig() {
+    return WriteFileAtomic(work_ / "device" / "config.json", config_.dump(2));
+  }
+
+  Result<nlohmann::json> ObserveState(const std::string& when) {
+    target::VerbRun run;
+    auto state = target_->State(&run);
+    AppendDeviceLog(evidence_ / "device.log", "state " + when, run);
+    if (!state) return state.error().WithContext("observing the device " + when);
+    env_->timeline().Add("device", "state", {{"when", when}, {"state", *state}});
+    return state;
+  }
+
+  Status ExecuteSteps() {
+    for (std::size_t i = 0; i < spec_.steps.size(); ++i) {
+      StepResult step = ExecuteStep(static_cast<int>(i) + 1, spec_.steps[i]);
+      const bool stop = !step.error.empty();
+      result_.steps.push_back(std::move(step));
+      if (stop) break;  // the device's state is unknown: later steps would judge noise
+    }
+    return {};
+  }
+
+  StepResult ExecuteStep(int index, const StepSpec& spec) {
+    const auto start = Clock::now();
+    StepResult step;
+    step.index = index;
+    step.name = spec.name;
+    step.control = spec.control;
+    step.action = spec.action == Action::kCheck ? "check" : spec.action == Action::kBoot ? "boot" : "none";
+    for (const auto& attack : spec.attacks) step.attacks.push_back(attack.id);
+    Status status = RunStep(index, spec, step);
+    if (!status) step.error = status.error().message();
+    step.duration_ms = MsSince(start);
+    env_->timeline().Add("harness", "step-end",
+                         {{"step", index}, {"name", spec.name}, {"error", step.error}});
+    return step;
+  }
+
+  Status RunStep(int index, const StepSpec& spec, StepResult& step) {
+    // Plugins of this step, prepared before the device acts.
+    std::vector<std::unique_ptr<Attacker>> attackers;
+    std::vector<std::unique_ptr<Fault>> faults;
+    const std::string where = spec_.id + " step " + std::to_string(index);
+    for (const auto& attack : spec.attacks) {
+      auto type = run_.registry->Require(attack.id);
+      if (!type) return type.error();
+      if ((*type)->info.kind == PluginKind::kFault) {
+        OTASIM_TRY(auto fault, run_.registry->CreateFault(attack.id, attack.params, where));
+        faults.push_back(std::move(fault));
+      } else {
+        OTASIM_TRY(auto attacker, run_.registry->CreateAttacker(attack.id, attack.params, where));
+        attackers.push_back(std::move(attacker));
+      }
+    }
+    std::vector<Attacker*> active;
+    for (auto& a : attackers) active.push_back(a.get());
+    OTASIM_TRY(auto offset, ParseOffset(spec.clock));
+    const SysTime device_now = start_time_ + offset;
+    const Release* published = spec.serve ? env_->FindRelease(*spec.serve) : nullptr;
+    env_->BeginStep(index, published, active, device_now);
+    env_->timeline().Add("harness", "step-start",
+                         {{"step", index}, {"name", spec.name}, {"control", spec.control},
+                          {"serve", spec.serve.value_or("none")}, {"attacks", step.attacks},
+                          {"device_now", FormatRfc3339(device_now)}});
+    for (std::size_t a = 0; a < attackers.size(); ++a) {
+      Status prepared = attackers[a]->Prepare(*env_);
+      if (!prepared) return prepared.error().WithContext("preparing " + spec.attacks[a].id);
+    }
+    std::optional<PowerCut> cut;
+    for (auto& fault : faults) {
+      OTASIM_CHECK(fault->Prepare(*env_));
+      if (auto plan = fault->PowerCutPlan()) cut = plan;
+    }
+    config_["now"] = FormatRfc3339(device_now);
+    OTASIM_CHECK(WriteConfig());
+
+    const std::size_t first_exchange = env_->ExchangeCount();
+    const std::size_t first_report = env_->ReportCount();
+    StepObservation seen;
+    seen.state_before = state_;
+    const std::string heading = "step " + std::to_string(index) + " (" + spec.name + ")";
+    if (spec.action == Action::kCheck) {
+      OTASIM_TRY(target::VerbRun run, target_->Check(spec.timeout, cut));
+      AppendDeviceLog(evidence_ / "device.log", heading, run);
+      seen.outcome = ClassifyCheck(run, cut.has_value());
+      seen.outcome_detail = run.process.Describe();
+      if (cut) {
+        env_->timeline().Add("fault", "power-cut",
+                             {{"stage", cut->stage}, {"percent", cut->percent},
+                              {"happened", seen.outcome == Outcome::kPowerLost}});
+        if (seen.outcome != Outcome::kPowerLost) {
+          // The cut never happened, so this step cannot observe what it is about.
+          return MakeError(Errc::kProtocol, "the planned power cut at " + cut->stage +
+                                                " did not happen (device: " + seen.outcome_detail + ")");
+        }
+      }
+    } else if (spec.action == Action::kBoot) {
+      OTASIM_TRY(target::VerbRun run, target_->Boot());
+      AppendDeviceLog(evidence_ / "device.log", heading, run);
+      seen.outcome = run.process.exited && run.process.exit_code == 0   ? Outcome::kBooted
+                     : run.process.exited && run.process.exit_code == 1 ? Outcome::kBricked
+                                                                          : Outcome::kError;
+      seen.outcome_detail = run.process.Describe();
+    } else {
+      seen.outcome = Outcome::kNoUpdate;
+      seen.outcome_detail = "no action";
+    }
+    env_->timeline().Add("device", step.action,
+                         {{"step", index}, {"outcome", OutcomeName(seen.outcome)},
+                          {"detail", seen.outcome_detail}});
+    if (Status idle = server_->WaitIdle(std::chrono::seconds(10)); !idle) {
+      return idle.error().WithContext("waiting for the server to finish the step's responses");
+    }
+    OTASIM_TRY(state_, ObserveState("after step " + std::to_string(index)));
+    seen.state_after = state_;
+    seen.exchanges = env_->ExchangesSince(first_exchange);
+    seen.reports = env_->ReportsSince(first_report);
+    step.checks = EvaluateExpectations(spec.expect, seen, env_->releases());
+    env_->BeginStep(index, nullptr, {}, device_now);  // attackers die with this scope
+    return {};
+  }
+
+  Status Skip(std::string reason) {
+    skip_ = true;
+    return MakeError(Errc::kUnsupported, std::move(reason));
+  }
+
+  void TearDown() {
+    if (server_ && server_started_) server_->Stop();
+    if (env_) {
+      env_->timeline().Add("harness", "session-end", {{"verdict", scoring::VerdictName(result_.verdict)}});
+      WriteEvidence();
+    }
+    if (!run_.keep_work) {
+      std::error_code ec;
+      std::filesystem::remove_all(work_, ec);
+    }
+  }
+
+  void WriteEvidence() {
+    nlohmann::json exchanges = nlohmann::json::array();
+    for (const auto& e : env_->AllExchanges()) {
+      exchanges.push_back({{"step", e.step}, {"protocol", e.protocol}, {"kind", e.kind},
+                           {"method", e.method}, {"resource", e.resource}, {"status", e.status},
+                           {"range_start", e.range_start}, {"bytes_sent", e.bytes_sent},
+                           {"end", e.end}, {"client_identity", e.client_identity},
+                           {"release", e.release}});
+    }
+    nlohmann::json reports = nlohmann::json::array();
+    for (const auto& r : env_->AllReports()) {
+      reports.push_back({{"step", r.step}, {"result", r.result}, {"reason", r.reason},
+                         {"version", r.version}, {"sequence", r.sequence}, {"code", r.code},
+                         {"raw", r.raw}});
+    }
+    nlohmann::json releases = nlohmann::json::object();
+    for (const auto& [name, r] : env_->releases()) {
+      releases[name] = {{"version", r.manifest.version}, {"sequence", r.manifest.sequence},
+                        {"class_id", r.manifest.class_id}, {"digest", r.manifest.image.digest},
+                        {"size", r.manifest.image.size}, {"expires", r.manifest.expires},
+                        {"envelope", r.envelope}};
+    }
+    (void)WriteFileAtomic(evidence_ / "timeline.json", env_->timeline().Snapshot().dump(2));
+    (void)WriteFileAtomic(evidence_ / "exchanges.json", exchanges.dump(2));
+    (void)WriteFileAtomic(evidence_ / "status_reports.json", reports.dump(2));
+    (void)WriteFileAtomic(evidence_ / "releases.json", releases.dump(2));
+    if (!config_.is_null()) (void)WriteFileAtomic(evidence_ / "device_config.json", config_.dump(2));
+  }
+
+  const RunContext& run_;
+  const ScenarioSpec& spec_;
+  const std::string protocol_;
+  ScenarioResult result_;
+  bool skip_ = false;
+  std::filesystem::path evidence_;
+  std::filesystem::path work_;
+  SysTime start_time_{};
+  std::unique_ptr<SessionKeys> keys_;
+  std::unique_ptr<SessionEnvironment> env_;
+  std::unique_ptr<UpdateServerModel> server_;
+  bool server_started_ = false;
+  std::unique_ptr<target::ContractTarget> target_;
+  nlohmann::json config_;
+  nlohmann::json state_;
+};
+
+}  // namespace
+
+std::string EvidenceDir(const ScenarioSpec& spec, const std::string& protocol) {
+  return "evidence/" + spec.id + "@" + protocol;
+}
+
+scoring::ScenarioResult RunSession(const RunContext& run, const ScenarioSpec& spec,
+                                   const std::string& protocol) {
+  try {
+    return Session(run, spec, protocol).Run();
+  } catch (const std::exception& e) {
+    ScenarioResult result;
+    result.id = spec.id;
+    result.title = spec.title;
+    result.protocol = protocol;
+    result.requirements = spec.requirements;
+    result.verdict = Verdict::kError;
+    result.reason = std::string("internal error: ") + e.what();
+    return result;
+  }
+}
+
+}  // namespace otasim::scenario

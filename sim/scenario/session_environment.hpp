@@ -1,0 +1,82 @@
+// The session as plugins see it (ServerEnvironment): releases, the step's published release
+// and attackers, and the records of everything the device asked and reported. Thread-safe:
+// the server model calls it from its own thread while the session drives the device.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "otasim/server_model.hpp"
+#include "otasim/time.hpp"
+
+namespace otasim::scenario {
+
+class SessionEnvironment final : public ServerEnvironment {
+ public:
+  SessionEnvironment(std::string protocol, std::string device_id, std::filesystem::path work_dir,
+                     std::uint64_t seed_base, TlsMaterial tls, SysTime start);
+
+  // Set-up by the session (before the server starts).
+  void AddRelease(Release release);
+  const std::map<std::string, Release>& releases() const { return releases_; }
+
+  // Per step (while the device is idle).
+  void BeginStep(int index, const Release* published, std::vector<Attacker*> attackers,
+                 SysTime device_now);
+  std::vector<Exchange> ExchangesSince(std::size_t first) const;
+  std::vector<StatusReport> ReportsSince(std::size_t first) const;
+  std::size_t ExchangeCount() const;
+  std::size_t ReportCount() const;
+  std::vector<Exchange> AllExchanges() const;
+  std::vector<StatusReport> AllReports() const;
+
+  // SessionContext
+  std::string_view protocol() const override { return protocol_; }
+  std::string_view device_id() const override { return device_id_; }
+  const std::filesystem::path& work_dir() const override { return work_dir_; }
+  Timeline& timeline() override { return timeline_; }
+  const Release* FindRelease(std::string_view name) const override;
+  const Release* PublishedRelease() const override;
+  std::vector<std::string> ServedManifests() const override;
+  Result<crypto::PrivateKey> RogueSigningKey() override;
+  std::uint64_t Seed(std::string_view component) const override;
+  std::string DeviceNow() const override;
+
+  // ServerEnvironment
+  bool UseTls() const override { return true; }
+  const TlsMaterial& tls() const override { return tls_; }
+  std::vector<Attacker*> ActiveAttackers() override;
+  void RecordExchange(Exchange exchange) override;
+  void RecordStatus(StatusReport report) override;
+  void RecordServedManifest(const std::string& envelope) override;
+
+ private:
+  const std::string protocol_;
+  const std::string device_id_;
+  const std::filesystem::path work_dir_;
+  const std::uint64_t seed_base_;
+  const TlsMaterial tls_;
+  Timeline timeline_;
+  std::map<std::string, Release> releases_;
+
+  mutable std::mutex mutex_;
+  int step_ = -1;
+  const Release* published_ = nullptr;
+  std::vector<Attacker*> attackers_;
+  SysTime device_now_;
+  std::vector<Exchange> exchanges_;
+  std::vector<StatusReport> reports_;
+  std::vector<std::string> served_manifests_;
+  std::optional<crypto::PrivateKey> rogue_key_;
+};
+
+// FNV-1a: stable across builds and platforms, unlike std::hash.
+std::uint64_t StableHash(std::string_view text, std::uint64_t basis = 1469598103934665603ull);
+
+}  // namespace otasim::scenario

@@ -1,0 +1,126 @@
+#include "target/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+extern char** environ;
+
+namespace otasim::target {
+
+std::string ProcessResult::Describe() const {
+  if (timed_out) return "timed out after " + std::to_string(duration_ms) + " ms (killed)";
+  if (exited) return "exit " + std::to_string(exit_code);
+  return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+}
+
+namespace {
+
+// Waits for the child until the deadline; true when it was reaped.
+bool WaitUntil(pid_t pid, int& status, std::chrono::steady_clock::time_point deadline) {
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  while (true) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      if (pidfd >= 0) close(pidfd);
+      return true;
+    }
+    if (r < 0 && errno != EINTR) {
+      if (pidfd >= 0) close(pidfd);
+      status = 0;
+      return true;  // nothing to reap (should not happen): treat as ended
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      if (pidfd >= 0) close(pidfd);
+      return false;
+    }
+    if (pidfd >= 0) {
+      pollfd fd{pidfd, POLLIN, 0};
+      poll(&fd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+}
+
+}  // namespace
+
+Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
+  if (spec.argv.empty()) return MakeError(Errc::kInvalidArgument, "no program to run");
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry(*e);
+    const std::string name = entry.substr(0, entry.find('='));
+    if (!spec.extra_env.count(name)) env_strings.push_back(entry);
+  }
+  for (const auto& [name, value] : spec.extra_env) env_strings.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = spec.argv;
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  const std::string out = spec.stdout_file.empty() ? "/dev/null" : spec.stdout_file.string();
+  const std::string err = spec.stderr_file.empty() ? "/dev/null" : spec.stderr_file.string();
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attr, 0);  // its own group, so a kill reaches its children too
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    return MakeError(Errc::kIo, "cannot start " + spec.argv[0] + ": " + std::strerror(rc));
+  }
+
+  ProcessResult result;
+  int status = 0;
+  if (!WaitUntil(pid, status, start + spec.timeout)) {
+    result.timed_out = true;
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    // The kill cannot be ignored; this wait is short. Bound it anyway.
+    if (!WaitUntil(pid, status, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
+      return MakeError(Errc::kInternal, "process " + std::to_string(pid) + " survived SIGKILL");
+    }
+  } else {
+    kill(-pid, SIGKILL);  // leave no child of the device behind
+  }
+  result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start).count();
+  if (WIFEXITED(status)) {
+    result.exited = !result.timed_out;
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+  return result;
+}
+
+}  // namespace otasim::target

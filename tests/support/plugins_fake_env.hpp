@@ -1,0 +1,132 @@
+// Test doubles for the plugin tests: a ServerEnvironment that builds real releases (random
+// images, manifests signed with a fresh Ed25519 vendor key) in a temporary directory and keeps
+// everything the server records, plus a catalogue of the built-in plugin types.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "otasim/plugin.hpp"
+
+namespace otasim::testing {
+
+struct ReleaseSpec {
+  std::string name;  // "v2": image file v2.bin, URI images/v2.bin
+  std::string version = "1.0.0";
+  std::uint64_t sequence = 1;
+  std::uint64_t size = 4096;
+  std::string class_id = "otasim-class-a";
+  std::string expires = "2030-01-01T00:00:00Z";
+};
+
+struct FakeEnvOptions {
+  bool use_tls = false;
+  bool client_ca = false;  // also make a device CA and one device certificate (mutual TLS)
+};
+
+// A device certificate issued by the fake environment's client CA.
+struct DeviceIdentity {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+class FakeEnv final : public ServerEnvironment {
+ public:
+  // Throws std::runtime_error when the crypto set-up fails (test code only).
+  explicit FakeEnv(FakeEnvOptions options = {});
+  ~FakeEnv() override;
+  FakeEnv(const FakeEnv&) = delete;
+  FakeEnv& operator=(const FakeEnv&) = delete;
+
+  const Release& AddRelease(const ReleaseSpec& spec);
+  void Publish(const std::string& name);  // "" publishes nothing
+  void SetAttackers(std::vector<Attacker*> attackers);
+
+  const crypto::PrivateKey& vendor_key() const { return vendor_key_; }
+  const DeviceIdentity& device_identity() const { return device_identity_; }
+  std::string ImageBytes(const std::string& release) const;
+
+  std::vector<Exchange> exchanges() const;
+  std::vector<StatusReport> statuses() const;
+  // Timeline entries of one source and event.
+  std::vector<nlohmann::json> Events(const std::string& source, const std::string& event) const;
+
+  // SessionContext
+  std::string_view protocol() const override { return "http"; }
+  std::string_view device_id() const override { return "dev-0001"; }
+  const std::filesystem::path& work_dir() const override { return dir_; }
+  Timeline& timeline() override { return timeline_; }
+  const Release* FindRelease(std::string_view name) const override;
+  const Release* PublishedRelease() const override;
+  std::vector<std::string> ServedManifests() const override;
+  Result<crypto::PrivateKey> RogueSigningKey() override;
+  std::uint64_t Seed(std::string_view component) const override;
+  std::string DeviceNow() const override { return "2026-11-28T06:00:00Z"; }
+
+  // ServerEnvironment
+  bool UseTls() const override { return options_.use_tls; }
+  const TlsMaterial& tls() const override { return tls_; }
+  std::vector<Attacker*> ActiveAttackers() override;
+  void RecordExchange(Exchange exchange) override;
+  void RecordStatus(StatusReport report) override;
+  void RecordServedManifest(const std::string& envelope) override;
+
+ private:
+  FakeEnvOptions options_;
+  std::filesystem::path dir_;
+  crypto::PrivateKey vendor_key_;
+  std::optional<crypto::PrivateKey> rogue_key_;
+  TlsMaterial tls_;
+  DeviceIdentity device_identity_;
+  Timeline timeline_;
+
+  mutable std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<Release>, std::less<>> releases_;  // stable addresses
+  const Release* published_ = nullptr;
+  std::vector<Attacker*> attackers_;
+  std::vector<Exchange> exchanges_;
+  std::vector<StatusReport> statuses_;
+  std::vector<std::string> served_manifests_;
+};
+
+// The built-in plugin types, registered once, made the way the engine makes them: raw
+// parameters bound against the type's specs, then the factory.
+class PluginCatalog {
+ public:
+  static const PluginCatalog& Get();
+
+  const TypeInfo* Find(const std::string& id) const;
+  std::vector<TypeInfo> Types() const;
+  Result<Params> Bind(const std::string& id, const std::map<std::string, std::string>& raw) const;
+  Result<std::unique_ptr<Attacker>> MakeAttacker(
+      const std::string& id, const std::map<std::string, std::string>& raw = {}) const;
+  Result<std::unique_ptr<Fault>> MakeFault(
+      const std::string& id, const std::map<std::string, std::string>& raw = {}) const;
+  Result<std::unique_ptr<UpdateServerModel>> MakeServer(
+      const std::string& id, const std::map<std::string, std::string>& raw = {}) const;
+
+  struct Entry {
+    TypeInfo info;
+    AttackerFactory attacker;
+    FaultFactory fault;
+    ServerFactory server;
+  };
+
+ private:
+  PluginCatalog();
+  std::map<std::string, Entry> entries_;
+};
+
+// Reads a source to its end (or fails past `max_bytes`).
+Result<std::string> Drain(ByteSource& source, std::uint64_t max_bytes = 1ull << 30);
+
+// An image delivery as server.http-poll builds it: the release's file from `offset`.
+ImageDelivery MakeImageDelivery(const Release& release, std::uint64_t offset = 0);
+
+}  // namespace otasim::testing
