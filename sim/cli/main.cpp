@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   CLI::App app{"otasim " OTASIM_VERSION_STRING
                " — tests how securely a device updates its firmware over the air"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
   app.set_version_flag("--version", OTASIM_VERSION_STRING);
   CommonOptions common;
   app.add_option("--data-dir", common.data_dir, "Directory holding scenarios/ and targets/");

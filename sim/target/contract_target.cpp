@@ -8,6 +8,7 @@ std::map<std::string, std::string> TemplateValues(const TargetProfile& profile,
                                                   const Params& params,
                                                   const std::filesystem::path& bin_dir) {
   std::map<std::string, std::string> values = params.values();
+  for (const auto& spec : profile.params) values.try_emplace(spec.name, "");  // optional, unset
   values["bin_dir"] = bin_dir.string();
   values["profile_dir"] = profile.file.parent_path().string();
   return values;
@@ -33,16 +34,16 @@ Result<VerbRun> ContractTarget::Run(const std::string& verb, bool with_config,
   ProcessSpec spec;
   OTASIM_TRY(std::string command, ExpandTemplate(profile_.command, values_));
   spec.argv.push_back(command);
-  for (const auto& arg : profile_.args) {
-    OTASIM_TRY(std::string expanded, ExpandTemplate(arg, values_));
-    spec.argv.push_back(expanded);
-  }
   spec.argv.push_back(verb);
   spec.argv.push_back("--state");
   spec.argv.push_back(state_dir_.string());
   if (with_config) {
     spec.argv.push_back("--config");
     spec.argv.push_back(config_file_.string());
+  }
+  for (const auto& arg : profile_.args) {
+    OTASIM_TRY(std::string expanded, ExpandTemplate(arg, values_));
+    spec.argv.push_back(expanded);
   }
   const std::string tag = std::to_string(++runs_) + "-" + verb;
   spec.stdout_file = scratch_dir_ / (tag + ".out");

@@ -17,7 +17,7 @@ struct TargetProfile {
   std::string summary;
   std::string adapter = "contract";  // the program speaks targets/PROTOCOL.md natively
   std::string command;               // template: {bin_dir}, {profile_dir}, {<param>}
-  std::vector<std::string> args;     // templates, given before the verb's own arguments
+  std::vector<std::string> args;     // templates, given after the verb's own arguments
   std::vector<std::string> protocols;
   std::vector<std::string> verbs;    // provision, check, state, boot, run
   std::string power_cut = "none";    // "env": honours OTASIM_POWER_CUT

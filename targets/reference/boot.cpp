@@ -64,8 +64,8 @@ SlotReport InspectSlot(const StateDir& dir, Slot slot,
   } else {
     const auto size = std::filesystem::file_size(dir.SlotImage(slot), ec);
     if (ec || size != image.size) {
-      report.problem = "size " + std::to_string(ec ? 0 : size) + " != manifest " +
-                       std::to_string(image.size);
+      report.problem =
+          "size " + std::to_string(ec ? 0 : size) + " != manifest " + std::to_string(image.size);
       return report;
     }
     if (*digest != image.digest) {

@@ -26,9 +26,9 @@ SlotReport InspectSlot(const StateDir& dir, Slot slot,
                        std::span<const crypto::PublicKey> trust_anchors, const Flaws& flaws);
 
 struct BootChoice {
-  SlotReport slots[2];               // A, B
-  std::optional<Slot> slot;          // what runs; nullopt: bricked
-  bool fell_back = false;            // the boot slot failed and the other one was chosen
+  SlotReport slots[2];       // A, B
+  std::optional<Slot> slot;  // what runs; nullopt: bricked
+  bool fell_back = false;    // the boot slot failed and the other one was chosen
   const SlotReport& Report(Slot s) const { return slots[s == Slot::kA ? 0 : 1]; }
 };
 

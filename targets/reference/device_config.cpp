@@ -77,7 +77,8 @@ Result<DeviceConfig> ParseConfig(const json& root, ConfigUse use) {
     OTASIM_TRY(const json* http, GetObject(*endpoints, "http", "endpoints.http", needs_endpoint));
     if (http) {
       OTASIM_TRY(config.base_url, RequireString(*http, "base_url", "endpoints.http.base_url"));
-      while (config.base_url.size() > 1 && config.base_url.back() == '/') config.base_url.pop_back();
+      while (config.base_url.size() > 1 && config.base_url.back() == '/')
+        config.base_url.pop_back();
     }
   }
 
@@ -127,8 +128,8 @@ Result<DeviceConfig> ParseConfig(const json& root, ConfigUse use) {
     config.now = *parsed;
   }
 
-  OTASIM_TRY(const json* firmware, GetObject(root, "initial_firmware", "initial_firmware",
-                                             use == ConfigUse::kProvision));
+  OTASIM_TRY(const json* firmware,
+             GetObject(root, "initial_firmware", "initial_firmware", use == ConfigUse::kProvision));
   if (firmware) {
     InitialFirmware initial;
     OTASIM_TRY(auto manifest, RequireString(*firmware, "manifest", "initial_firmware.manifest"));

@@ -106,7 +106,8 @@ Result<std::vector<crypto::PublicKey>> LoadTrustAnchors(const StateDir& dir) {
     if (!key) return key.error().WithContext("trust anchor " + file.string());
     anchors.push_back(std::move(*key));
   }
-  if (anchors.empty()) return MakeError(Errc::kNotFound, "no trust anchors in " + dir.TrustDir().string());
+  if (anchors.empty())
+    return MakeError(Errc::kNotFound, "no trust anchors in " + dir.TrustDir().string());
   return anchors;
 }
 

@@ -13,7 +13,8 @@ namespace otasim::device {
 namespace {
 
 Error IoError(std::string_view what, const std::filesystem::path& path) {
-  return MakeError(Errc::kIo, std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+  return MakeError(Errc::kIo,
+                   std::string(what) + " " + path.string() + ": " + std::strerror(errno));
 }
 
 }  // namespace
@@ -26,7 +27,9 @@ Result<OutputFile> OutputFile::Open(const std::filesystem::path& path, bool trun
 }
 
 OutputFile::OutputFile(OutputFile&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), position_(other.position_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      position_(other.position_) {}
 
 OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
   if (this != &other) {

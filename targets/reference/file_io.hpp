@@ -25,8 +25,8 @@ class OutputFile {
   ~OutputFile();
 
   Status Write(const std::uint8_t* data, std::size_t size);
-  Status Sync();                          // fdatasync: the bytes written so far are on storage
-  Status Truncate(std::uint64_t size);    // cut (or extend) to `size` and continue writing there
+  Status Sync();                        // fdatasync: the bytes written so far are on storage
+  Status Truncate(std::uint64_t size);  // cut (or extend) to `size` and continue writing there
   std::uint64_t position() const noexcept { return position_; }
   const std::filesystem::path& path() const noexcept { return path_; }
 

@@ -55,8 +55,8 @@ Result<Flaws> ParseFlaws(std::string_view list) {
       }
     }
     if (!found) {
-      return MakeError(Errc::kInvalidArgument, "unknown flaw '" + std::string(item) +
-                                                   "'; known flaws: " + JoinKnown());
+      return MakeError(Errc::kInvalidArgument,
+                       "unknown flaw '" + std::string(item) + "'; known flaws: " + JoinKnown());
     }
   }
   return flaws;

@@ -140,11 +140,11 @@ class Downloader {
       // FLAW no-size-check: no limit on what is read; the server decides when the image ends.
       limit_ = kUnlimited;
     }
-    Log("download: GET " + job_.url + (offset_ > 0 ? " Range: bytes=" + std::to_string(offset_) + "-" : ""));
-    auto response = http::Fetch(request, job_.options,
-                                [this](const std::uint8_t* data, std::size_t size) {
-                                  return OnBytes(data, size);
-                                });
+    Log("download: GET " + job_.url +
+        (offset_ > 0 ? " Range: bytes=" + std::to_string(offset_) + "-" : ""));
+    auto response = http::Fetch(
+        request, job_.options,
+        [this](const std::uint8_t* data, std::size_t size) { return OnBytes(data, size); });
     if (!write_error_.empty()) return End(DownloadEnd::kStorage, write_error_, file_.position());
     if (!response) return Failed(response.error());
     const http::ClientResponse& r = *response;
@@ -166,20 +166,23 @@ class Downloader {
         (void)file_.Truncate(offset_);
         return End(DownloadEnd::kNetwork,
                    "206 with Content-Range '" + range.value_or("") + "', expected start " +
-                       std::to_string(offset_), offset_);
+                       std::to_string(offset_),
+                   offset_);
       }
     }
     if (job_.enforce_size) {
       const std::uint64_t remaining = job_.size - offset_;
       if (r.content_length && *r.content_length != remaining) {
         return End(DownloadEnd::kSize,
-                   "Content-Length " + std::to_string(*r.content_length) + " != " +
-                       std::to_string(remaining) + " remaining bytes of image.size " +
-                       std::to_string(job_.size), file_.position());
+                   "Content-Length " + std::to_string(*r.content_length) +
+                       " != " + std::to_string(remaining) + " remaining bytes of image.size " +
+                       std::to_string(job_.size),
+                   file_.position());
       }
       if (overflow_) {
-        return End(DownloadEnd::kSize, "more than image.size " + std::to_string(job_.size) +
-                                           " bytes; stopped reading", file_.position());
+        return End(DownloadEnd::kSize,
+                   "more than image.size " + std::to_string(job_.size) + " bytes; stopped reading",
+                   file_.position());
       }
     }
     if (!r.body_complete || (job_.enforce_size && file_.position() < job_.size)) {

@@ -14,10 +14,10 @@ namespace otasim::device {
 
 struct DownloadJob {
   std::string url;
-  std::uint64_t size = 0;           // image.size from the verified manifest
-  std::string manifest_id;          // SHA-256 (hex) of the manifest's signed bytes
-  std::filesystem::path file;       // where the bytes go: a staging file or (flawed) a slot
-  bool enforce_size = true;         // false only under the no-size-check flaw
+  std::uint64_t size = 0;      // image.size from the verified manifest
+  std::string manifest_id;     // SHA-256 (hex) of the manifest's signed bytes
+  std::filesystem::path file;  // where the bytes go: a staging file or (flawed) a slot
+  bool enforce_size = true;    // false only under the no-size-check flaw
   http::ClientOptions options;
 };
 
@@ -27,15 +27,15 @@ enum class DownloadEnd {
   kInterrupted,  // the connection ended early; what arrived is kept for a resume
   kTimeout,
   kTls,
-  kNetwork,      // connect failed, bad HTTP status, malformed response
-  kStorage,      // the device could not write its own storage
+  kNetwork,  // connect failed, bad HTTP status, malformed response
+  kStorage,  // the device could not write its own storage
 };
 
 struct DownloadOutcome {
   DownloadEnd end = DownloadEnd::kComplete;
   std::string detail;
-  std::string digest;        // SHA-256 (hex) of the whole image when kComplete
-  std::uint64_t bytes = 0;   // bytes of the image on storage
+  std::string digest;       // SHA-256 (hex) of the whole image when kComplete
+  std::uint64_t bytes = 0;  // bytes of the image on storage
 };
 
 DownloadOutcome DownloadImage(const StateDir& dir, const DownloadJob& job, const PowerCut& cut);

@@ -14,8 +14,8 @@ namespace fs = std::filesystem;
 // A factory reset: forget everything this device stored before, then lay out the directories.
 Status ResetStorage(const StateDir& dir) {
   std::error_code ec;
-  for (const fs::path& path : {dir.SlotsDir(), dir.DownloadDir(), dir.TrustDir(), dir.Meta(),
-                               dir.Identity()}) {
+  for (const fs::path& path :
+       {dir.SlotsDir(), dir.DownloadDir(), dir.TrustDir(), dir.Meta(), dir.Identity()}) {
     fs::remove_all(path, ec);
     if (ec) return MakeError(Errc::kIo, "remove " + path.string() + ": " + ec.message());
   }

@@ -50,10 +50,8 @@ std::string NetworkReason(const Error& error) {
 std::string ManifestReason(manifest::Failure failure) {
   switch (failure) {
     case manifest::Failure::kMalformed:
-    case manifest::Failure::kBadFormat:
-      return "format";
-    default:
-      return "signature";
+    case manifest::Failure::kBadFormat: return "format";
+    default: return "signature";
   }
 }
 
@@ -81,8 +79,14 @@ class UpdateCycle {
   UpdateCycle(const StateDir& dir, const DeviceConfig& config, const Flaws& flaws,
               const PowerCut& cut, Identity identity, Meta meta,
               std::vector<crypto::PublicKey> anchors, http::ClientOptions options)
-      : dir_(dir), config_(config), flaws_(flaws), cut_(cut), identity_(std::move(identity)),
-        meta_(std::move(meta)), anchors_(std::move(anchors)), options_(std::move(options)) {}
+      : dir_(dir),
+        config_(config),
+        flaws_(flaws),
+        cut_(cut),
+        identity_(std::move(identity)),
+        meta_(std::move(meta)),
+        anchors_(std::move(anchors)),
+        options_(std::move(options)) {}
 
   int Run() {
     Outcome outcome = Cycle();
@@ -120,7 +124,8 @@ class UpdateCycle {
     if (!response) return Failed(NetworkReason(response.error()), response.error().message());
     if (response->status == 204) return NoUpdate("none", "the server offers nothing");
     if (response->status != 200) {
-      return Failed("network", "HTTP status " + std::to_string(response->status) + " for the manifest");
+      return Failed("network",
+                    "HTTP status " + std::to_string(response->status) + " for the manifest");
     }
     if (too_big) {
       return Rejected("size", "manifest envelope over " +
@@ -148,6 +153,7 @@ class UpdateCycle {
     std::optional<manifest::Manifest> verified;
     if (flaws_.skip_signature) {
       // FLAW skip-signature: the signed bytes are parsed without checking any signature.
+      Log("flaw skip-signature: manifest signature not checked");
       auto parsed = manifest::ParseManifest(envelope.value().signed_bytes);
       if (!parsed) return Rejected(ManifestReason(parsed.error().failure), parsed.error().detail);
       verified = parsed.value();
@@ -169,6 +175,7 @@ class UpdateCycle {
 
     if (flaws_.no_class_check) {
       // FLAW no-class-check: vendor_id and class_id are not compared.
+      Log("flaw no-class-check: vendor_id/class_id not compared");
     } else if (m.vendor_id != identity_.vendor_id || m.class_id != identity_.class_id) {
       return Rejected("class", "offered " + m.vendor_id + "/" + m.class_id + ", device is " +
                                    identity_.vendor_id + "/" + identity_.class_id);
@@ -179,6 +186,7 @@ class UpdateCycle {
     const SysTime now = config_.Now();
     if (flaws_.no_expiry_check) {
       // FLAW no-expiry-check: `expires` is ignored.
+      Log("flaw no-expiry-check: expires " + m.expires + " not checked");
     } else if (*expires <= now) {
       return Rejected("expired", "expired " + m.expires + ", now " + FormatRfc3339(now));
     }
@@ -186,6 +194,8 @@ class UpdateCycle {
     if (m.sequence < meta_.counter) {
       if (flaws_.no_rollback_check) {
         // FLAW no-rollback-check: a lower sequence is accepted.
+        Log("flaw no-rollback-check: accepting sequence " + std::to_string(m.sequence) +
+            " < counter " + std::to_string(meta_.counter));
       } else {
         return Rejected("rollback", "offered sequence " + std::to_string(m.sequence) +
                                         " < counter " + std::to_string(meta_.counter));
@@ -193,9 +203,10 @@ class UpdateCycle {
     } else if (m.sequence == meta_.counter) {
       if (flaws_.no_replay_check) {
         // FLAW no-replay-check: the installed sequence is installed again.
+        Log("flaw no-replay-check: installing sequence " + std::to_string(m.sequence) + " again");
       } else {
-        return NoUpdate("replay", "offered sequence " + std::to_string(m.sequence) +
-                                      " is the installed one");
+        return NoUpdate("replay",
+                        "offered sequence " + std::to_string(m.sequence) + " is the installed one");
       }
     }
 
@@ -231,10 +242,13 @@ class UpdateCycle {
     job.enforce_size = true;
     if (flaws_.install_while_streaming) {
       // FLAW install-while-streaming: the image goes straight over the running slot, unverified.
+      Log("flaw install-while-streaming: writing over running slot " +
+          std::string(SlotName(running)));
       job.file = dir_.SlotImage(running);
     }
     if (flaws_.no_size_check) {
       // FLAW no-size-check: Content-Length and image.size do not limit the download.
+      Log("flaw no-size-check: reading until the server stops");
       job.enforce_size = false;
     }
 
@@ -252,6 +266,7 @@ class UpdateCycle {
 
     if (flaws_.skip_digest) {
       // FLAW skip-digest: the downloaded image is not compared with image.digest.
+      Log("flaw skip-digest: image digest not checked");
     } else if (download.digest != m.image.digest) {
       Discard();
       return Rejected("digest", "sha256 " + download.digest + " != image.digest " + m.image.digest);
@@ -266,6 +281,7 @@ class UpdateCycle {
       installed = WriteSlotManifest(target, envelope_text);
     } else if (flaws_.single_slot) {
       // FLAW single-slot: one slot; the staged image is copied over the running one.
+      Log("flaw single-slot: copying the image over slot A");
       target = Slot::kA;
       installed = CopyOverSlotA(envelope_text);
     } else {
@@ -273,7 +289,8 @@ class UpdateCycle {
     }
     if (!installed) return Failed("storage", installed.error().message());
     if (cut_.Due(CutStage::kInstall, 0, 0)) {
-      cut_.Cut("install: slot " + std::string(SlotName(target)) + " written, boot slot not switched");
+      cut_.Cut("install: slot " + std::string(SlotName(target)) +
+               " written, boot slot not switched");
     }
 
     if (cut_.Due(CutStage::kCommit, 0, 0)) cut_.Cut("commit: before switching the boot slot");
@@ -297,7 +314,9 @@ class UpdateCycle {
     std::error_code ec;
     fs::remove(dir_.SlotManifest(target), ec);  // the slot is invalid until both files match
     fs::rename(dir_.Staging(), dir_.SlotImage(target), ec);
-    if (ec) return MakeError(Errc::kIo, "install into slot " + std::string(SlotName(target)) + ": " + ec.message());
+    if (ec)
+      return MakeError(Errc::kIo,
+                       "install into slot " + std::string(SlotName(target)) + ": " + ec.message());
     OTASIM_CHECK(SyncDirectory(dir_.SlotsDir()));
     return WriteSlotManifest(target, envelope_text);
   }
@@ -337,9 +356,8 @@ class UpdateCycle {
       Log("status: not reported");
       return;
     }
-    nlohmann::ordered_json report = {{"device_id", identity_.device_id},
-                                     {"result", outcome.result},
-                                     {"reason", outcome.reason}};
+    nlohmann::ordered_json report = {
+        {"device_id", identity_.device_id}, {"result", outcome.result}, {"reason", outcome.reason}};
     if (offered_) {
       report["version"] = offered_->version;
       report["sequence"] = offered_->sequence;

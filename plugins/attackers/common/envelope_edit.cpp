@@ -37,7 +37,8 @@ Status SetField(nlohmann::json& manifest, std::string_view dotted_path, nlohmann
     auto dot = rest.find('.');
     std::string key(rest.substr(0, dot));
     if (key.empty()) {
-      return MakeError(Errc::kInvalidArgument, "bad field path \"" + std::string(dotted_path) + "\"");
+      return MakeError(Errc::kInvalidArgument,
+                       "bad field path \"" + std::string(dotted_path) + "\"");
     }
     if (!node->is_object()) {
       return MakeError(Errc::kInvalidArgument, "field path \"" + std::string(dotted_path) +
@@ -82,9 +83,10 @@ Status CorruptFirstSignature(nlohmann::json& envelope) {
 Status SignOnlyWith(nlohmann::json& envelope, const crypto::PrivateKey& key) {
   OTASIM_TRY(std::string signed_bytes, SignedBytes(envelope));
   OTASIM_TRY(crypto::Bytes sig, key.Sign(crypto::AsBytes(signed_bytes)));
-  envelope["signatures"] = nlohmann::json::array({{{"keyid", key.Public().KeyId()},
-                                                   {"alg", std::string(crypto::KeyAlgName(key.alg()))},
-                                                   {"sig", crypto::Base64Encode(sig)}}});
+  nlohmann::json signature = {{"keyid", key.Public().KeyId()},
+                               {"alg", std::string(crypto::KeyAlgName(key.alg()))},
+                               {"sig", crypto::Base64Encode(sig)}};
+  envelope["signatures"] = nlohmann::json::array({std::move(signature)});
   return {};
 }
 

@@ -138,7 +138,9 @@ class Tamper final : public Attacker {
   static constexpr std::uint8_t kMask = 0x01;  // the lowest bit of the chosen byte
 
   // manifest-field, and rogue-key when it edits too, need a field and a value.
-  bool EditsField() const { return mode_ == Mode::kManifestField || (mode_ == Mode::kRogueKey && field_); }
+  bool EditsField() const {
+    return mode_ == Mode::kManifestField || (mode_ == Mode::kRogueKey && field_);
+  }
   Status CheckEditParams() const {
     if (EditsField() && (!field_ || !value_)) {
       return MakeError(Errc::kInvalidArgument,

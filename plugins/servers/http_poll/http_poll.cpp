@@ -101,7 +101,7 @@ class HttpPoll final : public UpdateServerModel {
   static TypeInfo Describe() {
     return {.id = "server.http-poll",
             .version = "1.0.0",
-            .summary = "HTTP(S) polling update service: GET manifest, GET image (Range), POST status",
+            .summary = "HTTP(S) polling update service: GET manifest, GET image, POST status",
             .params = {{.name = "io_timeout",
                         .type = ParamType::kDuration,
                         .default_value = "10s",
@@ -290,7 +290,8 @@ class HttpPoll final : public UpdateServerModel {
     auto report = ParseStatusReport(request.body);
     if (!report) {
       env_->timeline().Add("server", "status-malformed", {{"error", report.error().message()}});
-      return Finish(std::move(exchange), http::Response::Text(400, report.error().message() + "\n"));
+      return Finish(std::move(exchange),
+                    http::Response::Text(400, report.error().message() + "\n"));
     }
     env_->timeline().Add("server", "status-received",
                          {{"result", report->result},

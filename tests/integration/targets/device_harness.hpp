@@ -3,6 +3,7 @@
 // device asked for, and a subprocess runner where every wait has a deadline.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -98,8 +99,10 @@ class Child {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     const int rc = posix_spawn(&pid_, c_argv[0], &actions, nullptr, c_argv.data(), c_env.data());
     posix_spawn_file_actions_destroy(&actions);
     BOOST_REQUIRE_MESSAGE(rc == 0, "posix_spawn " + argv[0] + " failed: " + std::to_string(rc));
@@ -161,8 +164,8 @@ struct ReleaseOptions {
   const crypto::PrivateKey* key = nullptr;  // default: the vendor key
   std::string class_id = kClass;
   std::string expires = kExpires;
-  std::string uri;                          // default: images/<name>.bin
-  std::optional<std::uint64_t> size;        // default: the image size
+  std::string uri;                    // default: images/<name>.bin
+  std::optional<std::uint64_t> size;  // default: the image size
 };
 
 // ---- an endless body, and one of unknown length ---------------------------------------------
@@ -285,7 +288,8 @@ class DeviceFixture {
 
   // Serves `path` under the release's image URL instead of its real image (a tampered copy).
   void ServeInstead(const Release& release, const std::string& bytes) {
-    const fs::path tampered = root_ / "releases" / (release.image.filename().string() + ".tampered");
+    const fs::path tampered =
+        root_ / "releases" / (release.image.filename().string() + ".tampered");
     WriteText(tampered, bytes);
     std::lock_guard lock(mu_);
     images_["/dev-0001/images/" + release.image.filename().string()] = tampered;
@@ -352,13 +356,16 @@ class DeviceFixture {
             {"class_id", kClass},
             {"protocol", "http"},
             {"endpoints", {{"http", {{"base_url", base_url_}}}}},
-            {"tls", {{"ca_file", (root_ / "ca.pem").string()},
-                     {"client_cert", (root_ / "device.pem").string()},
-                     {"client_key", (root_ / "device.key").string()}}},
+            {"tls",
+             {{"ca_file", (root_ / "ca.pem").string()},
+              {"client_cert", (root_ / "device.pem").string()},
+              {"client_key", (root_ / "device.key").string()}}},
             {"trust_anchors", {(root_ / "vendor.pub.pem").string()}},
-            {"limits", {{"max_image_bytes", 64 << 20}, {"timeout_ms", 3000}, {"poll_interval_ms", 200}}},
+            {"limits",
+             {{"max_image_bytes", 64 << 20}, {"timeout_ms", 3000}, {"poll_interval_ms", 200}}},
             {"now", kNow},
-            {"initial_firmware", {{"manifest", v1_.manifest_file.string()}, {"image", v1_.image.string()}}}};
+            {"initial_firmware",
+             {{"manifest", v1_.manifest_file.string()}, {"image", v1_.image.string()}}}};
   }
   json& Config() { return config_json_; }
   void SaveConfig() { WriteText(config_, config_json_.dump(2)); }
@@ -384,8 +391,10 @@ class DeviceFixture {
     ProcessResult result = child.Wait();
     BOOST_TEST_MESSAGE("otasim-device " << verb << (flaws.empty() ? "" : " --flaws " + flaws)
                                         << " -> exit " << result.exit_code << " signal "
-                                        << result.signal << "\n" << result.err);
-    BOOST_REQUIRE_MESSAGE(!result.timed_out, "otasim-device " + verb + " timed out:\n" + result.err);
+                                        << result.signal << "\n"
+                                        << result.err);
+    BOOST_REQUIRE_MESSAGE(!result.timed_out,
+                          "otasim-device " + verb + " timed out:\n" + result.err);
     return result;
   }
 
@@ -446,14 +455,15 @@ class DeviceFixture {
     if (range && range->rfind("bytes=", 0) == 0) {
       offset = std::stoull(range->substr(6));
       response.status = 206;
-      response.headers["content-range"] =
-          "bytes " + std::to_string(offset) + "-" + std::to_string(size - 1) + "/" + std::to_string(size);
+      response.headers["content-range"] = "bytes " + std::to_string(offset) + "-" +
+                                          std::to_string(size - 1) + "/" + std::to_string(size);
     }
-    auto source = Must(OpenFileSource(image->second, offset), "open image");
+    auto source = OpenFileSource(image->second, offset);
+    if (!source) return http::Response::Text(500, source.error().What());
     if (image_body_ == ImageBody::kUnknownLength) {
-      response.stream = std::make_unique<UnknownLengthSource>(std::move(source));
+      response.stream = std::make_unique<UnknownLengthSource>(std::move(*source));
     } else {
-      response.stream = std::move(source);
+      response.stream = std::move(*source);
     }
     response.cut_after = std::exchange(cut_next_, std::nullopt);
     return response;

@@ -96,5 +96,6 @@ BOOST_AUTO_TEST_CASE(bad_params_are_rejected) {
   BOOST_TEST(!catalog.Bind("attack.endless-data", {{"mode", "huge"}}).ok());
   BOOST_TEST(!catalog.Bind("attack.endless-data", {{"extra", "lots"}}).ok());
   BOOST_TEST(!catalog.Bind("attack.endless-data", {{"max_bytes", "-1"}}).ok());
-  BOOST_TEST(catalog.Bind("attack.endless-data", {{"mode", "endless"}, {"max_bytes", "2GiB"}}).ok());
+  BOOST_TEST(
+      catalog.Bind("attack.endless-data", {{"mode", "endless"}, {"max_bytes", "2GiB"}}).ok());
 }

@@ -15,8 +15,8 @@ struct Fixture {
     env.AddRelease({.name = "v2", .version = "2.0.0", .sequence = 2, .size = 5000});
     env.AddRelease({.name = "v3", .version = "3.0.0", .sequence = 3, .size = 3000});
     env.Publish("v3");
-    auto made =
-        PluginCatalog::Get().MakeAttacker("attack.mix-and-match", {{"manifest", "v3"}, {"image", "v2"}});
+    auto made = PluginCatalog::Get().MakeAttacker("attack.mix-and-match",
+                                                  {{"manifest", "v3"}, {"image", "v2"}});
     BOOST_REQUIRE(made.ok());
     attacker = std::move(made).value();
     BOOST_REQUIRE(attacker->Prepare(env).ok());
