@@ -1,7 +1,9 @@
 // `otasim run`: load everything, run the sessions, score, grade, write the reports.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +23,24 @@
 namespace otasim::cli {
 
 namespace {
+
+// Ctrl-C (or SIGTERM) once: finish the running sessions, skip the rest, still write the
+// reports. Twice: leave at once.
+std::atomic<bool> g_cancel{false};
+
+void OnInterrupt(int) {
+  if (g_cancel.exchange(true)) _exit(130);
+  const char message[] = "\notasim: interrupted; finishing running sessions (again to quit now)\n";
+  (void)!write(STDERR_FILENO, message, sizeof message - 1);
+}
+
+void InstallInterruptHandler() {
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 int BadInput(const std::string& message) {
   std::cerr << "otasim: " << message << "\n";
@@ -156,8 +176,9 @@ int RunCommand(const CommonOptions& common, const RunOptions& options) {
               << suite->name << "' against target '" << profile->name << "' (" << options.jobs
               << " in parallel, seed " << options.seed << ")" << std::endl;
   }
-  auto results = scenario::RunSessions(run, plan, options.jobs,
-                                       [&](const scenario::Progress& p) { printer.Update(p); });
+  InstallInterruptHandler();
+  auto results = scenario::RunSessions(
+      run, plan, options.jobs, [&](const scenario::Progress& p) { printer.Update(p); }, &g_cancel);
   printer.Finish();
   if (!options.keep_work) std::filesystem::remove_all(work_template, ec);
 
@@ -183,6 +204,7 @@ int RunCommand(const CommonOptions& common, const RunOptions& options) {
     return kExitHarness;
   }
   printer.Summary(rep, out_dir);
+  if (g_cancel.load()) return kExitHarness;  // an interrupted run proves nothing
   return ExitCode(results);
 }
 

@@ -21,7 +21,8 @@ std::vector<PlannedSession> PlanSessions(const std::vector<ScenarioSpec>& scenar
 
 std::vector<scoring::ScenarioResult> RunSessions(const RunContext& run,
                                                  const std::vector<PlannedSession>& plan, int jobs,
-                                                 const ProgressFn& progress) {
+                                                 const ProgressFn& progress,
+                                                 const std::atomic<bool>* cancel) {
   std::vector<scoring::ScenarioResult> results(plan.size());
   std::mutex mutex;
   std::size_t next = 0;
@@ -36,6 +37,16 @@ std::vector<scoring::ScenarioResult> RunSessions(const RunContext& run,
         std::lock_guard lock(mutex);
         if (next >= plan.size()) return;
         index = next++;
+        if (cancel != nullptr && cancel->load()) {
+          auto& skipped = results[index];
+          skipped.id = plan[index].scenario->id;
+          skipped.title = plan[index].scenario->title;
+          skipped.protocol = plan[index].protocol;
+          skipped.requirements = plan[index].scenario->requirements;
+          skipped.verdict = scoring::Verdict::kSkip;
+          skipped.reason = "the run was interrupted before this session started";
+          continue;
+        }
         name = plan[index].scenario->id + "@" + plan[index].protocol;
         state.running.push_back(name);
         state.finished = nullptr;

@@ -2,6 +2,7 @@
 // so reports do not depend on -j or on which session finished first.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -29,8 +30,11 @@ struct Progress {
 };
 using ProgressFn = std::function<void(const Progress&)>;
 
+// Once `cancel` becomes true no new session starts (running ones finish, bounded by their
+// deadlines); the sessions that never started are reported as skipped.
 std::vector<scoring::ScenarioResult> RunSessions(const RunContext& run,
                                                  const std::vector<PlannedSession>& plan, int jobs,
-                                                 const ProgressFn& progress);
+                                                 const ProgressFn& progress,
+                                                 const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace otasim::scenario

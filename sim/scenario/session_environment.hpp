@@ -77,6 +77,6 @@ class SessionEnvironment final : public ServerEnvironment {
 };
 
 // FNV-1a: stable across builds and platforms, unlike std::hash.
-std::uint64_t StableHash(std::string_view text, std::uint64_t basis = 1469598103934665603ull);
+std::uint64_t StableHash(std::string_view text, std::uint64_t basis = 14695981039346656037ull);
 
 }  // namespace otasim::scenario

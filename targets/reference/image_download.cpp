@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "file_io.hpp"
@@ -90,11 +91,14 @@ class Downloader {
     return {};
   }
 
+  // Forgets what is on storage. The file itself is cut only once a response passed its header
+  // checks (Accept): a refused response leaves it as it was, which matters when the file is the
+  // running slot (install-while-streaming).
   Status StartOver() {
     ClearProgress(dir_);
     hasher_ = crypto::Sha256();
     offset_ = 0;
-    return file_.Truncate(0);
+    return {};
   }
 
   // Syncs the bytes on storage, then records how many there are: a resume trusts only those.
@@ -127,12 +131,59 @@ class Downloader {
     return true;
   }
 
+  // The response header, before any body byte is read: is this the image we asked for, and as
+  // long as the manifest says? A refusal is kept in refused_ and the body is never read.
+  std::optional<DownloadOutcome> CheckHeader(const http::ClientResponse& head) {
+    if (offset_ > 0 && head.status == 200) {
+      restart_ = true;  // the server ignored our Range: ask again for the whole image
+      return End(DownloadEnd::kNetwork, "server ignored Range", offset_);
+    }
+    const int expected = offset_ > 0 ? 206 : 200;
+    if (head.status != expected) {
+      return End(DownloadEnd::kNetwork,
+                 "HTTP status " + std::to_string(head.status) + " for the image", offset_);
+    }
+    if (head.status == 206) {
+      const auto range = head.Header("content-range");
+      if (!range || RangeStart(*range) != offset_) {
+        return End(DownloadEnd::kNetwork,
+                   "206 with Content-Range '" + range.value_or("") + "', expected start " +
+                       std::to_string(offset_),
+                   offset_);
+      }
+    }
+    if (!job_.enforce_size) {
+      // FLAW no-size-check: the declared Content-Length is not compared with image.size.
+    } else if (const std::uint64_t remaining = job_.size - offset_;
+               head.content_length && *head.content_length != remaining) {
+      return End(DownloadEnd::kSize,
+                 "Content-Length " + std::to_string(*head.content_length) + " != " +
+                     std::to_string(remaining) + " remaining bytes of image.size " +
+                     std::to_string(job_.size) + "; refused before reading the body",
+                 offset_);
+    }
+    return std::nullopt;
+  }
+
+  // Header callback for Fetch: true lets the body flow into the file.
+  bool Accept(const http::ClientResponse& head) {
+    refused_ = CheckHeader(head);
+    if (refused_) return false;
+    // Only now is the file cut back to the bytes a resume trusts (0 when starting over).
+    if (auto cut = file_.Truncate(offset_); !cut) {
+      write_error_ = cut.error().message();
+      return false;
+    }
+    return true;
+  }
+
   DownloadOutcome Attempt() {
     http::ClientRequest request;
     request.url = job_.url;
     if (offset_ > 0) request.headers["Range"] = "bytes=" + std::to_string(offset_) + "-";
     received_ = 0;
     overflow_ = false;
+    refused_.reset();
     write_error_.clear();
     if (job_.enforce_size) {
       limit_ = job_.size - offset_;
@@ -144,41 +195,16 @@ class Downloader {
         (offset_ > 0 ? " Range: bytes=" + std::to_string(offset_) + "-" : ""));
     auto response = http::Fetch(
         request, job_.options,
-        [this](const std::uint8_t* data, std::size_t size) { return OnBytes(data, size); });
+        [this](const std::uint8_t* data, std::size_t size) { return OnBytes(data, size); },
+        [this](const http::ClientResponse& head) { return Accept(head); });
     if (!write_error_.empty()) return End(DownloadEnd::kStorage, write_error_, file_.position());
     if (!response) return Failed(response.error());
+    if (refused_) return *refused_;
     const http::ClientResponse& r = *response;
 
-    // The body went to storage before the status was known; now check it was the image.
-    if (offset_ > 0 && r.status == 200) {
-      restart_ = true;
-      return End(DownloadEnd::kNetwork, "server ignored Range", offset_);
-    }
-    const int expected = offset_ > 0 ? 206 : 200;
-    if (r.status != expected) {
-      (void)file_.Truncate(offset_);
-      return End(DownloadEnd::kNetwork,
-                 "HTTP status " + std::to_string(r.status) + " for the image", offset_);
-    }
-    if (r.status == 206) {
-      const auto range = r.Header("content-range");
-      if (!range || RangeStart(*range) != offset_) {
-        (void)file_.Truncate(offset_);
-        return End(DownloadEnd::kNetwork,
-                   "206 with Content-Range '" + range.value_or("") + "', expected start " +
-                       std::to_string(offset_),
-                   offset_);
-      }
-    }
     if (job_.enforce_size) {
-      const std::uint64_t remaining = job_.size - offset_;
-      if (r.content_length && *r.content_length != remaining) {
-        return End(DownloadEnd::kSize,
-                   "Content-Length " + std::to_string(*r.content_length) +
-                       " != " + std::to_string(remaining) + " remaining bytes of image.size " +
-                       std::to_string(job_.size),
-                   file_.position());
-      }
+      // Without a Content-Length only counting can tell: the sink stopped at the first byte
+      // beyond image.size.
       if (overflow_) {
         return End(DownloadEnd::kSize,
                    "more than image.size " + std::to_string(job_.size) + " bytes; stopped reading",
@@ -227,6 +253,7 @@ class Downloader {
   std::uint64_t limit_ = 0;     // at most this many bytes from this response
   bool overflow_ = false;
   bool restart_ = false;
+  std::optional<DownloadOutcome> refused_;  // the header checks refused this response
   std::string write_error_;
 };
 

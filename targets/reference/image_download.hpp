@@ -1,5 +1,7 @@
 // Streams an image to storage: never held whole in memory, hashed as it arrives, at most
-// image.size bytes read, resumable with Range after a cut connection.
+// image.size bytes read, resumable with Range after a cut connection. The response's status,
+// Content-Range and Content-Length are checked before its first body byte is read: a response
+// refused on its header leaves the file exactly as it was.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +19,7 @@ struct DownloadJob {
   std::uint64_t size = 0;      // image.size from the verified manifest
   std::string manifest_id;     // SHA-256 (hex) of the manifest's signed bytes
   std::filesystem::path file;  // where the bytes go: a staging file or (flawed) a slot
-  bool enforce_size = true;    // false only under the no-size-check flaw
+  bool enforce_size = true;    // false only under the no-size-check flaw: no length is checked
   http::ClientOptions options;
 };
 

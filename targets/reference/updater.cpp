@@ -343,7 +343,8 @@ class UpdateCycle {
     return SyncDirectory(dir_.SlotsDir());
   }
 
-  // A rejected download is dropped (in place, under install-while-streaming, it stays).
+  // A rejected download is dropped (in place, under install-while-streaming, it stays; a
+  // response refused on its header never reached the slot).
   void Discard() {
     ClearProgress(dir_);
     std::error_code ec;

@@ -1,6 +1,7 @@
 // The HTTP(S) client: one request per connection, run as a coroutine on a private io_context so
 // that Fetch() is a plain blocking call. Every step (resolve, connect, handshake, write, each
-// read) has a deadline; the body streams to the sink chunk by chunk as it arrives.
+// read) has a deadline; an optional header check may refuse the response before its body; the
+// body streams to the sink chunk by chunk as it arrives.
 #include "http_client.hpp"
 
 #include <openssl/ssl.h>
@@ -71,8 +72,12 @@ bool IsConnectionEnd(const error_code& ec) {
 class Exchange {
  public:
   Exchange(const ClientRequest& request, const ClientOptions& options, const BodySink& sink,
-           Url url)
-      : request_(request), options_(options), sink_(sink), url_(std::move(url)) {
+           const HeaderCheck& header_check, Url url)
+      : request_(request),
+        options_(options),
+        sink_(sink),
+        header_check_(header_check),
+        url_(std::move(url)) {
     if (options_.total_timeout.count() > 0) deadline_ = SteadyClock::now() + options_.total_timeout;
   }
 
@@ -268,7 +273,15 @@ class Exchange {
     }
     if (auto length = parser.content_length()) response.content_length = *length;
 
-    if (co_await ReadBody(stream, buffer, parser, response)) result_ = std::move(response);
+    if (header_check_ && !header_check_(response)) {
+      // Refused on its header: the body is never read. Body bytes that arrived with the header
+      // stay in `buffer` and are dropped with the connection.
+      response.stopped_by_header_check = true;
+      response.body_end_detail = "stopped by the header check before the body";
+      result_ = std::move(response);
+    } else if (co_await ReadBody(stream, buffer, parser, response)) {
+      result_ = std::move(response);
+    }
     // Whatever happened, this connection carries no further request.
     error_code ignored;
     tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -333,6 +346,7 @@ class Exchange {
   const ClientRequest& request_;
   const ClientOptions& options_;
   const BodySink& sink_;
+  const HeaderCheck& header_check_;
   Url url_;
   std::optional<SteadyClock::time_point> deadline_;
   std::optional<ssl::context> ssl_context_;
@@ -342,11 +356,11 @@ class Exchange {
 }  // namespace
 
 Result<ClientResponse> Fetch(const ClientRequest& request, const ClientOptions& options,
-                             const BodySink& sink) {
+                             const BodySink& sink, const HeaderCheck& header_check) {
   OTASIM_TRY(Url url, ParseUrl(request.url));
   try {
     asio::io_context ioc;
-    Exchange exchange(request, options, sink, url);
+    Exchange exchange(request, options, sink, header_check, url);
     if (url.scheme == "https") OTASIM_CHECK(exchange.MakeTlsContext());
     std::exception_ptr failure;
     asio::co_spawn(ioc, exchange.Run(), [&](std::exception_ptr e) { failure = e; });

@@ -18,9 +18,12 @@ struct ClientRequest {
 };
 
 // With a sink, body bytes go to the sink and ClientResponse::body stays empty.
+// With a header check, it is called once after the response header and before the body (and
+// before the sink); when it returns false, Fetch returns success with stopped_by_header_check.
 // Errors: kNetwork (connect/read/write), kTimeout, kProtocol (malformed response),
 // kCrypto (TLS handshake or certificate verification failed; the message says which).
 Result<ClientResponse> Fetch(const ClientRequest& request, const ClientOptions& options,
-                             const BodySink& sink = nullptr);
+                             const BodySink& sink = nullptr,
+                             const HeaderCheck& header_check = nullptr);
 
 }  // namespace otasim::http

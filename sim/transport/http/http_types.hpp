@@ -109,6 +109,8 @@ Result<Url> ResolveUrl(const Url& base, const std::string& reference);
 //    promised bytes, or a TLS connection closed without close_notify): an interrupted
 //    download; body_end_detail says how. Bytes up to that point were delivered.
 //  - stopped_by_sink: the sink returned false; Fetch closed the connection.
+//  - stopped_by_header_check: the header check returned false; Fetch closed the connection
+//    without reading any body byte (body_bytes is 0, the sink was never called).
 // A timeout mid-body is an error (kTimeout), a TLS record failure mid-body is kCrypto and a
 // malformed chunk is kProtocol; the sink has already seen the bytes before them.
 // Bytes beyond a declared Content-Length are not part of the message and are not read.
@@ -120,6 +122,7 @@ struct ClientResponse {
   std::uint64_t body_bytes = 0;  // body bytes received (given to the sink, or in `body`)
   bool body_complete = false;
   bool stopped_by_sink = false;
+  bool stopped_by_header_check = false;
   std::string body_end_detail;  // why the body ended early; empty when complete
 
   std::optional<std::string> Header(const std::string& lower_name) const;
@@ -127,5 +130,11 @@ struct ClientResponse {
 
 // Receives body bytes as they arrive; return false to stop reading (the connection is closed).
 using BodySink = std::function<bool(const std::uint8_t* data, std::size_t size)>;
+
+// Sees the response's status, headers and content_length once the header is parsed, before any
+// body byte is read (body and body_bytes are still empty). Return false to refuse the response:
+// the connection is closed unread, so a caller can refuse a bad status or a lying
+// Content-Length before a single body byte reaches its storage.
+using HeaderCheck = std::function<bool(const ClientResponse& head)>;
 
 }  // namespace otasim::http
