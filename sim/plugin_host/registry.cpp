@@ -77,10 +77,12 @@ Result<const RegisteredType*> Registry::Require(std::string_view id,
     known += (known.empty() ? "" : ", ") + name;
   }
   std::string what = kind ? std::string(PluginKindName(*kind)) + " plugin" : "plugin";
+  const std::string article = kind && *kind == PluginKind::kAttacker ? "an " : "a ";
   if (type != nullptr) {
-    return MakeError(Errc::kNotFound, "'" + std::string(id) + "' is a " +
+    const std::string is = type->info.kind == PluginKind::kAttacker ? "' is an " : "' is a ";
+    return MakeError(Errc::kNotFound, "'" + std::string(id) + is +
                                           std::string(PluginKindName(type->info.kind)) +
-                                          ", not a " + what + "; known: " + known);
+                                          ", not " + article + what + "; known: " + known);
   }
   return MakeError(Errc::kNotFound, "unknown " + what + " '" + std::string(id) + "'; known: " +
                                         (known.empty() ? "(none)" : known));

@@ -308,7 +308,7 @@ class ScenarioParser {
     OTASIM_TRY(auto installs, y_.String(e, "installs", ew, false));
     if (installs) {
       if (*installs == "unchanged") x.installs_delta = 0;
-      else if (std::regex_match(*installs, std::regex("\\+[0-9]+"))) x.installs_delta = std::stoll(installs->substr(1));
+      else if (std::regex_match(*installs, std::regex("\\+[0-9]{1,9}"))) x.installs_delta = std::stoll(installs->substr(1));
       else return y_.ErrorAt(e["installs"], ew + ".installs", "expected unchanged or +N");
     }
     OTASIM_CHECK(ParseStatusExpectation(e, ew, x));
@@ -427,6 +427,9 @@ Result<std::vector<ScenarioSpec>> LoadLibrary(const ValidationContext& ctx) {
     OTASIM_TRY(ScenarioSpec spec, LoadScenario(file, ctx));
     library.push_back(std::move(spec));
   }
+  // Paths sort component by component ("cut-short.yaml" before "cut.yaml"); ids are strings.
+  std::sort(library.begin(), library.end(),
+            [](const ScenarioSpec& a, const ScenarioSpec& b) { return a.id < b.id; });
   return library;
 }
 

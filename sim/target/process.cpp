@@ -24,26 +24,21 @@ std::string ProcessResult::Describe() const {
 
 namespace {
 
-// Waits for the child until the deadline; true when it was reaped.
-bool WaitUntil(pid_t pid, int& status, std::chrono::steady_clock::time_point deadline) {
+// Waits until the child has exited, without reaping it: while the leader is an unreaped
+// zombie its process-group id cannot be reused, so killing the group afterwards is safe.
+bool WaitForExit(pid_t pid, std::chrono::steady_clock::time_point deadline) {
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  bool exited = false;
   while (true) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) {
-      if (pidfd >= 0) close(pidfd);
-      return true;
-    }
-    if (r < 0 && errno != EINTR) {
-      if (pidfd >= 0) close(pidfd);
-      status = 0;
-      return true;  // nothing to reap (should not happen): treat as ended
+    siginfo_t info{};
+    const int r = waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+    if ((r == 0 && info.si_pid == pid) || (r < 0 && errno != EINTR)) {
+      exited = true;
+      break;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      if (pidfd >= 0) close(pidfd);
-      return false;
-    }
+    if (left.count() <= 0) break;
     if (pidfd >= 0) {
       pollfd fd{pidfd, POLLIN, 0};
       poll(&fd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
@@ -51,6 +46,8 @@ bool WaitUntil(pid_t pid, int& status, std::chrono::steady_clock::time_point dea
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
+  if (pidfd >= 0) close(pidfd);
+  return exited;
 }
 
 }  // namespace
@@ -100,17 +97,17 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   }
 
   ProcessResult result;
-  int status = 0;
-  if (!WaitUntil(pid, status, start + spec.timeout)) {
+  if (!WaitForExit(pid, start + spec.timeout)) {
     result.timed_out = true;
     kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-    // The kill cannot be ignored; this wait is short. Bound it anyway.
-    if (!WaitUntil(pid, status, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
+    // SIGKILL cannot be ignored, so this wait is short; bound it anyway.
+    if (!WaitForExit(pid, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
       return MakeError(Errc::kInternal, "process " + std::to_string(pid) + " survived SIGKILL");
     }
-  } else {
-    kill(-pid, SIGKILL);  // leave no child of the device behind
+  }
+  kill(-pid, SIGKILL);  // leave no child of the device behind
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - start).count();

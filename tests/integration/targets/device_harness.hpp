@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
@@ -189,6 +190,36 @@ class UnknownLengthSource : public ByteSource {
   ByteSourcePtr inner_;
 };
 
+// The image followed by `extra` filler bytes, with the total as its length: a server that
+// announces (and would send) more than the signed manifest says.
+class PaddedSource : public ByteSource {
+ public:
+  PaddedSource(ByteSourcePtr inner, std::uint64_t extra)
+      : inner_(std::move(inner)), extra_(extra) {}
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
+    if (!inner_done_) {
+      auto n = inner_->Read(out);
+      if (!n || *n > 0) return n;
+      inner_done_ = true;
+    }
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), extra_ - sent_));
+    std::fill_n(out.begin(), n, std::uint8_t{0x78});
+    sent_ += n;
+    return n;
+  }
+  std::optional<std::uint64_t> Length() const override {
+    const auto inner = inner_->Length();
+    if (!inner) return std::nullopt;
+    return *inner + extra_;
+  }
+
+ private:
+  ByteSourcePtr inner_;
+  std::uint64_t extra_;
+  std::uint64_t sent_ = 0;
+  bool inner_done_ = false;
+};
+
 // ---- the fixture -----------------------------------------------------------------------------
 
 struct RecordedRequest {
@@ -316,6 +347,16 @@ class DeviceFixture {
   void SetImageBody(ImageBody body) {
     std::lock_guard lock(mu_);
     image_body_ = body;
+  }
+  // Every image response carries `extra` filler bytes after the image (0: none).
+  void AppendToImages(std::uint64_t extra) {
+    std::lock_guard lock(mu_);
+    image_extra_ = extra;
+  }
+  // Answers a Range request with 200 and the whole image, as a server without range support.
+  void IgnoreRange(bool ignore) {
+    std::lock_guard lock(mu_);
+    ignore_range_ = ignore;
   }
 
   std::vector<RecordedRequest> Requests() {
@@ -452,7 +493,7 @@ class DeviceFixture {
     std::uint64_t offset = 0;
     const auto range = request.Header("range");
     const std::uint64_t size = fs::file_size(image->second);
-    if (range && range->rfind("bytes=", 0) == 0) {
+    if (range && range->rfind("bytes=", 0) == 0 && !ignore_range_) {
       offset = std::stoull(range->substr(6));
       response.status = 206;
       response.headers["content-range"] = "bytes " + std::to_string(offset) + "-" +
@@ -460,10 +501,12 @@ class DeviceFixture {
     }
     auto source = OpenFileSource(image->second, offset);
     if (!source) return http::Response::Text(500, source.error().What());
+    ByteSourcePtr body = std::move(*source);
+    if (image_extra_ > 0) body = std::make_unique<PaddedSource>(std::move(body), image_extra_);
     if (image_body_ == ImageBody::kUnknownLength) {
-      response.stream = std::make_unique<UnknownLengthSource>(std::move(*source));
+      response.stream = std::make_unique<UnknownLengthSource>(std::move(body));
     } else {
-      response.stream = std::move(*source);
+      response.stream = std::move(body);
     }
     response.cut_after = std::exchange(cut_next_, std::nullopt);
     return response;
@@ -481,6 +524,8 @@ class DeviceFixture {
   std::map<std::string, fs::path> images_;
   std::optional<std::uint64_t> cut_next_;
   ImageBody image_body_ = ImageBody::kFile;
+  std::uint64_t image_extra_ = 0;
+  bool ignore_range_ = false;
   std::vector<RecordedRequest> requests_;
   std::vector<json> statuses_;
   std::vector<http::BodyOutcome> image_bodies_;

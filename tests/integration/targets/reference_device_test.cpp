@@ -132,9 +132,45 @@ BOOST_AUTO_TEST_CASE(extra_bytes_with_content_length_are_rejected) {
   Provision(v1());
   Offer(v2());
   ServeInstead(v2(), ReadText(v2().image) + std::string(4096, 'x'));
-  BOOST_TEST(Device("check").exit_code == 20);
+  const auto check = Device("check");
+  BOOST_TEST(check.exit_code == 20);
+  BOOST_TEST(Contains(check.err, "refused before reading the body"));
   CheckLastStatus(*this, "rejected", "size", 20);
   CheckRunning(State(), "1.0.0", "A");
+}
+
+BOOST_AUTO_TEST_CASE(short_content_length_is_rejected_before_reading_the_body) {
+  Provision(v1());
+  Offer(v2());
+  const std::string image = ReadText(v2().image);
+  ServeInstead(v2(), image.substr(0, image.size() - 1024));  // declares and sends 1 KiB less
+  const auto check = Device("check");
+  BOOST_TEST(check.exit_code == 20);
+  // The refusal comes from the header check, which runs before the first body byte is read.
+  BOOST_TEST(Contains(check.err, "Content-Length " + std::to_string(image.size() - 1024)));
+  BOOST_TEST(Contains(check.err, "refused before reading the body"));
+  CheckLastStatus(*this, "rejected", "size", 20);
+  CheckRunning(State(), "1.0.0", "A");
+  BOOST_TEST(!fs::exists(state_dir() / "download/image.part"));
+  BOOST_TEST(Device("boot").exit_code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(ignored_range_restarts_the_download_from_byte_0) {
+  Provision(v1());
+  Offer(v2());
+  CutNextImageAfter(100000);
+  BOOST_REQUIRE_EQUAL(Device("check").exit_code, 30);
+  IgnoreRange(true);  // the resume is answered with 200 and the whole image
+  const auto check = Device("check");
+  BOOST_TEST(check.exit_code == 0);
+  BOOST_TEST(Contains(check.err, "restarting from byte 0"));
+  const auto images = ImageRequests();
+  BOOST_REQUIRE_EQUAL(images.size(), 3u);
+  BOOST_TEST(images[1].range.rfind("bytes=", 0) == 0);
+  BOOST_TEST(images[2].range.empty());
+  const json state = State();
+  CheckRunning(state, "2.0.0", "B");
+  BOOST_TEST(state["slots"][1]["digest"].get<std::string>() == v2().digest);
 }
 
 BOOST_AUTO_TEST_CASE(endless_body_is_rejected_at_the_first_extra_byte) {
@@ -444,10 +480,48 @@ BOOST_AUTO_TEST_CASE(flaw_install_while_streaming_bricks_on_a_bad_image) {
   const std::string flaws = "install-while-streaming";
   Provision(v1(), flaws);
   Offer(v2());
+  // The right length: the body streams over the running slot before the digest can refuse it.
   ServeInstead(v2(), FlipBit(ReadText(v2().image), 1000));
   BOOST_TEST(Device("check", flaws).exit_code == 20);
-  BOOST_TEST(!State(flaws)["bootable"].get<bool>());
+  CheckLastStatus(*this, "rejected", "digest", 20);
+  const json state = State(flaws);
+  BOOST_TEST(!state["bootable"].get<bool>());
+  BOOST_TEST(state["slots"][0]["digest"].get<std::string>() != v1().digest);
   BOOST_TEST(Device("boot", flaws).exit_code == 1);
+}
+
+BOOST_AUTO_TEST_CASE(flaw_install_while_streaming_still_refuses_a_wrong_length_unread) {
+  // The flaw writes the body over the running slot, but a Content-Length that disagrees with
+  // the manifest is refused on the header, before any body byte reaches the slot.
+  const std::string flaws = "install-while-streaming";
+  Provision(v1(), flaws);
+  Offer(v2());
+  const std::string image = ReadText(v2().image);
+  constexpr std::uint64_t kExtra = 64ull << 20;
+
+  AppendToImages(kExtra);  // too long: announces the image plus 64 MiB
+  const auto too_long = Device("check", flaws);
+  BOOST_TEST(too_long.exit_code == 20);
+  BOOST_TEST(Contains(too_long.err, "refused before reading the body"));
+  CheckLastStatus(*this, "rejected", "size", 20);
+  const auto body = WaitImageBody(0);
+  BOOST_REQUIRE(body.has_value());
+  BOOST_TEST(http::BodyEndName(body->end) == "peer-gone", body->detail);
+  // Only what fitted into the socket buffers before the device hung up.
+  BOOST_TEST(body->bytes_written < 16ull << 20);
+  AppendToImages(0);
+
+  ServeInstead(v2(), image.substr(0, image.size() - 1024));  // too short: 1 KiB missing
+  const auto too_short = Device("check", flaws);
+  BOOST_TEST(too_short.exit_code == 20);
+  BOOST_TEST(Contains(too_short.err, "refused before reading the body"));
+  CheckLastStatus(*this, "rejected", "size", 20);
+
+  const json state = State(flaws);
+  CheckRunning(state, "1.0.0", "A");
+  BOOST_TEST(state["slots"][0]["digest"].get<std::string>() == v1().digest);
+  BOOST_TEST(state["installs"].get<int>() == 0);
+  BOOST_TEST(Device("boot", flaws).exit_code == 0);
 }
 
 BOOST_AUTO_TEST_CASE(flaw_single_slot_bricks_on_power_cut_during_install) {

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <future>
+#include <optional>
 #include <memory>
 
 #include "http_test_util.hpp"
@@ -267,6 +268,107 @@ BOOST_AUTO_TEST_CASE(sink_returning_false_stops_early_and_server_sees_peer_gone)
   auto outcome = probe.Wait();
   BOOST_TEST((outcome.end == http::BodyEnd::kPeerGone), outcome.detail);
   BOOST_TEST(outcome.bytes_written < 32 * kMiB);
+}
+
+BOOST_AUTO_TEST_CASE(header_check_sees_status_and_length_before_the_sink) {
+  const std::string data = RandomBytes(300000, 4);
+  for (bool tls : {false, true}) {
+    auto server = Start(ServerOptions(tls), Serve([&] {
+      http::Response response;
+      response.status = 206;
+      response.headers["content-range"] = "bytes 100-300099/300100";
+      response.stream = otasim::MemorySource(data);
+      return response;
+    }));
+    http::ClientRequest get;
+    get.url = server->BaseUrl() + "/image.bin";
+    int checks = 0;
+    std::uint64_t received = 0;
+    bool sink_before_check = false;
+    auto got = http::Fetch(
+        get, ClientOptions(),
+        [&](const std::uint8_t*, std::size_t n) {
+          if (checks == 0) sink_before_check = true;
+          received += n;
+          return true;
+        },
+        [&](const http::ClientResponse& head) {
+          ++checks;
+          BOOST_TEST(head.status == 206);
+          BOOST_TEST(head.content_length.value_or(0) == data.size());
+          BOOST_TEST(head.Header("content-range").value_or("") == "bytes 100-300099/300100");
+          BOOST_TEST(head.body_bytes == 0u);
+          BOOST_TEST(received == 0u);
+          return true;
+        });
+    BOOST_TEST_REQUIRE(got.ok(), ErrorText(got));
+    BOOST_TEST(checks == 1);
+    BOOST_TEST(!sink_before_check);
+    BOOST_TEST(!got->stopped_by_header_check);
+    BOOST_TEST(got->body_complete);
+    BOOST_TEST(received == data.size());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(header_check_refusal_reads_no_body_and_server_sees_peer_gone) {
+  // A 32 MiB body: far more than the socket buffers on both sides can hold, so the server's
+  // count shows the client stopped reading rather than draining everything into its kernel.
+  constexpr std::uint64_t kBody = 32 * kMiB;
+  for (bool tls : {false, true}) {
+    BodyEndProbe probe;
+    auto server = Start(ServerOptions(tls), Serve([&] {
+      http::Response response;
+      response.stream = std::make_unique<UnknownLengthSource>(std::string(kBody, 'z'));
+      response.declared_length = kBody;
+      response.on_body_end = probe.Callback();
+      return response;
+    }));
+    http::ClientRequest get;
+    get.url = server->BaseUrl() + "/image.bin";
+    bool sink_called = false;
+    std::optional<std::uint64_t> seen_length;
+    auto got = http::Fetch(
+        get, ClientOptions(),
+        [&](const std::uint8_t*, std::size_t) {
+          sink_called = true;
+          return true;
+        },
+        [&](const http::ClientResponse& head) {
+          seen_length = head.content_length;
+          return false;  // e.g. the length disagrees with what the caller expects
+        });
+    BOOST_TEST_REQUIRE(got.ok(), ErrorText(got));
+    BOOST_TEST(got->status == 200);
+    BOOST_TEST(got->stopped_by_header_check);
+    BOOST_TEST(!got->stopped_by_sink);
+    BOOST_TEST(!got->body_complete);
+    BOOST_TEST(got->body_bytes == 0u);
+    BOOST_TEST(got->body.empty());
+    BOOST_TEST(!sink_called);
+    BOOST_TEST(seen_length.value_or(0) == kBody);
+    auto outcome = probe.Wait();
+    BOOST_TEST((outcome.end == http::BodyEnd::kPeerGone), outcome.detail);
+    BOOST_TEST_MESSAGE("refused on its header (tls=" << tls << "): the server wrote "
+                                                     << outcome.bytes_written << " bytes");
+    // What the server managed to write went into the socket buffers (a few MiB; Linux allows
+    // at most about 4 MiB to send plus 6 MiB to receive by default).
+    BOOST_TEST(outcome.bytes_written < kBody / 2);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(header_check_refusal_of_a_buffered_fetch_keeps_the_body_empty) {
+  auto server = Start(ServerOptions(false), [](const http::Request&) {
+    return http::Response::Text(404, "not here");
+  });
+  http::ClientRequest get;
+  get.url = server->BaseUrl() + "/missing";
+  auto got = http::Fetch(get, ClientOptions(), nullptr,
+                         [](const http::ClientResponse& head) { return head.status == 200; });
+  BOOST_TEST_REQUIRE(got.ok(), ErrorText(got));
+  BOOST_TEST(got->status == 404);
+  BOOST_TEST(got->stopped_by_header_check);
+  BOOST_TEST(got->body.empty());
+  BOOST_TEST(got->content_length.value_or(0) == 8u);
 }
 
 BOOST_AUTO_TEST_CASE(buffered_body_over_max_body_is_an_error) {

@@ -28,7 +28,7 @@ struct Loaded {
   Registry registry;
   Loaded() {
     Status ok = registry.LoadBuiltins();
-    BOOST_REQUIRE_MESSAGE(ok.ok(), ok.ok() ? "" : ok.error().What());
+    BOOST_REQUIRE_MESSAGE(ok.ok(), (ok.ok() ? "" : ok.error().What()));
   }
 };
 
@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(load_builtins_registers_every_builtin_id) {
   }
   const auto all = l.registry.All();
   BOOST_TEST(all.size() == kBuiltins.size());
-  for (std::size_t i = 1; i < all.size(); ++i) BOOST_TEST(all[i - 1]->info.id < all[i]->info.id);
+  for (std::size_t i = 1; i < all.size(); ++i) BOOST_TEST((all[i - 1]->info.id < all[i]->info.id), all[i]->info.id);
   BOOST_TEST(l.registry.Origins().size() == kBuiltins.size());
   for (const auto& origin : l.registry.Origins()) {
     BOOST_TEST(origin.path == "builtin");
@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(require_with_the_wrong_kind_explains) {
 BOOST_AUTO_TEST_CASE(create_attacker_binds_params) {
   Loaded l;
   auto tamper = l.registry.CreateAttacker("attack.tamper", {{"mode", "image-bit-flip"}}, "step 2");
-  BOOST_REQUIRE_MESSAGE(tamper.ok(), tamper.ok() ? "" : tamper.error().What());
+  BOOST_REQUIRE_MESSAGE(tamper.ok(), (tamper.ok() ? "" : tamper.error().What()));
   BOOST_TEST(tamper->get() != nullptr);
 
   auto bad = l.registry.CreateAttacker("attack.tamper", {{"mode", "nonsense"}}, "scenario x.yaml, step 2");
@@ -138,13 +138,13 @@ BOOST_AUTO_TEST_CASE(create_checks_the_kind) {
   BOOST_TEST((fault_as_attacker.error().code() == Errc::kNotFound));
 
   auto fault = l.registry.CreateFault("fault.power-loss", {{"stage", "download"}}, "step 1");
-  BOOST_REQUIRE_MESSAGE(fault.ok(), fault.ok() ? "" : fault.error().What());
+  BOOST_REQUIRE_MESSAGE(fault.ok(), (fault.ok() ? "" : fault.error().What()));
   BOOST_TEST(fault->get() != nullptr);
   auto bad_fault = l.registry.CreateFault("fault.power-loss", {{"at", "150"}}, "step 1");
   BOOST_TEST(!bad_fault.ok());
 
   auto server = l.registry.CreateServer("server.http-poll", {}, "run");
-  BOOST_REQUIRE_MESSAGE(server.ok(), server.ok() ? "" : server.error().What());
+  BOOST_REQUIRE_MESSAGE(server.ok(), (server.ok() ? "" : server.error().What()));
   BOOST_TEST(server->get() != nullptr);
   BOOST_TEST(!l.registry.CreateServer("attack.tamper", {{"mode", "rogue-key"}}, "run").ok());
 }

@@ -142,7 +142,8 @@ BOOST_AUTO_TEST_CASE(running_needs_version_and_sequence) {
                             R"({"running": {"version": "2.0.0"}})",
                             R"({"running": {"version": "2.0.0", "sequence": "2"}})",
                             R"({"running": {"version": "2.0.0", "sequence": -2}})",
-                            R"({"running": {}})", R"({"running": "v2"})", R"({})"}) {
+                            R"({"running": {}})", R"({"running": null})",
+                            R"({"running": "v2"})", R"({})"}) {
     seen.state_after = State(wrong);
     auto check = Only(x, seen, "running");
     BOOST_TEST(!check.ok, wrong);

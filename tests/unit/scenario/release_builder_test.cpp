@@ -42,7 +42,7 @@ std::string Slurp(const fs::path& path) {
 
 std::string Write(const fs::path& path, std::uint64_t size, std::uint64_t seed) {
   auto digest = WritePseudoRandomFile(path, size, seed);
-  BOOST_REQUIRE_MESSAGE(digest.ok(), digest.ok() ? "" : digest.error().What());
+  BOOST_REQUIRE_MESSAGE(digest.ok(), (digest.ok() ? "" : digest.error().What()));
   return *digest;
 }
 
@@ -73,7 +73,7 @@ bool Verifies(const std::string& envelope, const crypto::PrivateKey& key) {
 manifest::Manifest VerifiedWith(const std::string& envelope, const crypto::PrivateKey& key) {
   const crypto::PublicKey pub = key.Public();
   auto m = manifest::ParseAndVerify(envelope, std::span(&pub, 1));
-  BOOST_REQUIRE_MESSAGE(m.ok(), m.ok() ? "" : m.error().detail);
+  BOOST_REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().detail));
   return m.value();
 }
 
@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE(manifest_verifies_with_the_vendor_key_only) {
   TempDir temp;
   Keys keys;
   auto release = BuildRelease(Spec("v2"), temp.dir, 77, Start(), keys.release_keys());
-  BOOST_REQUIRE_MESSAGE(release.ok(), release.ok() ? "" : release.error().What());
+  BOOST_REQUIRE_MESSAGE(release.ok(), (release.ok() ? "" : release.error().What()));
   BOOST_TEST(Verifies(release->envelope, keys.vendor));
   BOOST_TEST(!Verifies(release->envelope, keys.other));
   BOOST_TEST(!Verifies(release->envelope, keys.rogue));

@@ -166,17 +166,41 @@ BOOST_AUTO_TEST_CASE(every_library_scenario_loads_and_its_id_matches_its_path) {
 
 BOOST_AUTO_TEST_CASE(load_library_returns_every_file_sorted_by_id) {
   auto library = LoadLibrary(Engine::Get().Context(kLibrary));
-  BOOST_REQUIRE_MESSAGE(library.ok(), library.ok() ? "" : library.error().What());
+  BOOST_REQUIRE_MESSAGE(library.ok(), (library.ok() ? "" : library.error().What()));
   BOOST_TEST(library->size() == LibraryFiles().size());
   for (std::size_t i = 1; i < library->size(); ++i) {
-    BOOST_TEST((*library)[i - 1].id < (*library)[i].id);
+    BOOST_TEST(((*library)[i - 1].id < (*library)[i].id), (*library)[i].id);
   }
+}
+
+// Ids sort differently from paths where a name is a prefix of another ("cut" and "cut-short",
+// "ab" and "ab-c"): the library must come back in id order, as documented.
+BOOST_AUTO_TEST_CASE(load_library_sorts_by_id_not_by_path) {
+  TempDir temp;
+  for (const std::string id : {"x/cut", "x/cut-short", "ab/two", "ab-c/one"}) {
+    temp.Write("lib/" + id + ".yaml", Replace("id: test/sample", "id: " + id));
+  }
+  auto library = LoadLibrary(Engine::Get().Context(temp.dir / "lib"));
+  BOOST_REQUIRE_MESSAGE(library.ok(), (library.ok() ? "" : library.error().What()));
+  std::vector<std::string> ids;
+  for (const auto& s : *library) ids.push_back(s.id);
+  const std::vector<std::string> expected = {"ab-c/one", "ab/two", "x/cut", "x/cut-short"};
+  BOOST_TEST(ids == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(load_library_stops_at_the_first_bad_file) {
+  TempDir temp;
+  temp.Write("lib/test/sample.yaml", kValid);
+  const fs::path bad = temp.Write("lib/test/broken.yaml", Replace("id: test/sample", "id: test/broken") + "colour: red\n");
+  auto library = LoadLibrary(Engine::Get().Context(temp.dir / "lib"));
+  BOOST_REQUIRE(!library.ok());
+  BOOST_TEST(StartsWith(library.error().message(), bad.string() + ":19: colour: "));
 }
 
 BOOST_AUTO_TEST_CASE(the_valid_sample_loads_with_what_it_says) {
   TempDir temp;
   auto spec = LoadScenario(temp.Write("s.yaml", kValid), Engine::Get().Context());
-  BOOST_REQUIRE_MESSAGE(spec.ok(), spec.ok() ? "" : spec.error().What());
+  BOOST_REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().What()));
   BOOST_TEST(spec->id == "test/sample");
   BOOST_TEST(spec->protocols.empty());  // any
   BOOST_TEST(spec->AppliesTo("coap"));
@@ -344,6 +368,28 @@ BOOST_AUTO_TEST_CASE(expect_running_an_unknown_release) {
   BOOST_TEST(Contains(f.message, "'v7'"));
 }
 
+BOOST_AUTO_TEST_CASE(installs_forms) {
+  TempDir temp;
+  for (const auto& [text, delta] : {std::pair{"unchanged", 0}, std::pair{"\"+2\"", 2}}) {
+    auto spec = LoadScenario(
+        temp.Write("s.yaml", Replace("reason: rollback,", std::string("installs: ") + text + ",")),
+        Engine::Get().Context());
+    BOOST_REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().What()));
+    BOOST_TEST((spec->steps[1].expect.installs_delta == delta));
+  }
+  for (const std::string bad : {"\"-1\"", "more", "\"+\""}) {
+    auto f = LoadFailure(Replace("reason: rollback,", "installs: " + bad + ","));
+    ExpectAt(f, 18, "steps[2].expect.installs");
+    BOOST_TEST(Contains(f.message, "expected unchanged or +N"));
+  }
+}
+
+// A count too large for a number must be an error value, not an exception out of the loader.
+BOOST_AUTO_TEST_CASE(installs_with_a_huge_count_is_an_error) {
+  auto f = LoadFailure(Replace("reason: rollback,", "installs: \"+99999999999999999999999\","));
+  ExpectAt(f, 18, "steps[2].expect.installs");
+}
+
 BOOST_AUTO_TEST_CASE(image_requests_must_be_a_count) {
   for (const std::string bad : {"\">=x\"", "\"> 2\"", "\"=3\"", "many"}) {
     auto f = LoadFailure(Replace("reason: rollback,", "image_requests: " + bad + ","));
@@ -363,7 +409,7 @@ BOOST_AUTO_TEST_CASE(image_requests_forms_parse) {
     auto spec = LoadScenario(
         temp.Write("s.yaml", Replace("reason: rollback,", "image_requests: " + c.text + ",")),
         Engine::Get().Context());
-    BOOST_REQUIRE_MESSAGE(spec.ok(), spec.ok() ? "" : spec.error().What());
+    BOOST_REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().What()));
     const auto& bound = spec->steps[1].expect.image_requests;
     BOOST_REQUIRE(bound.has_value());
     BOOST_TEST((bound->min == c.min), c.text);
@@ -477,7 +523,7 @@ BOOST_AUTO_TEST_CASE(globs_select_by_threat_in_pattern_order) {
   const std::size_t tamper = CountThreat("tamper");
   BOOST_REQUIRE_GE(tamper, 2u);
   auto chosen = ResolveSuite(Suite({"rollback/*", "tamper/*"}), Library());
-  BOOST_REQUIRE_MESSAGE(chosen.ok(), chosen.ok() ? "" : chosen.error().What());
+  BOOST_REQUIRE_MESSAGE(chosen.ok(), (chosen.ok() ? "" : chosen.error().What()));
   BOOST_REQUIRE_EQUAL(chosen->size(), CountThreat("rollback") + tamper);
   BOOST_TEST(chosen->front().Threat() == "rollback");
   for (std::size_t i = CountThreat("rollback"); i < chosen->size(); ++i) {
@@ -489,7 +535,7 @@ BOOST_AUTO_TEST_CASE(duplicates_are_collapsed) {
   auto chosen = ResolveSuite(
       Suite({"tamper/image-bit-flip", "tamper/*", "tamper/image-bit-flip", "*/image-bit-flip"}),
       Library());
-  BOOST_REQUIRE_MESSAGE(chosen.ok(), chosen.ok() ? "" : chosen.error().What());
+  BOOST_REQUIRE_MESSAGE(chosen.ok(), (chosen.ok() ? "" : chosen.error().What()));
   BOOST_TEST(chosen->size() == CountThreat("tamper"));
   BOOST_TEST(chosen->front().id == "tamper/image-bit-flip");
   BOOST_TEST(Ids(*chosen).size() == chosen->size());
@@ -506,11 +552,11 @@ BOOST_AUTO_TEST_CASE(a_pattern_that_matches_nothing_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(the_standard_suite_resolves_to_every_library_scenario) {
   auto suite = LoadSuite(kSource / "scenarios/suites/standard.yaml");
-  BOOST_REQUIRE_MESSAGE(suite.ok(), suite.ok() ? "" : suite.error().What());
+  BOOST_REQUIRE_MESSAGE(suite.ok(), (suite.ok() ? "" : suite.error().What()));
   BOOST_TEST(suite->name == "standard");
   BOOST_TEST(suite->grading == "default");
   auto chosen = ResolveSuite(*suite, Library());
-  BOOST_REQUIRE_MESSAGE(chosen.ok(), chosen.ok() ? "" : chosen.error().What());
+  BOOST_REQUIRE_MESSAGE(chosen.ok(), (chosen.ok() ? "" : chosen.error().What()));
   BOOST_TEST(chosen->size() == Library().size());
   BOOST_TEST((Ids(*chosen) == Ids(Library())));
 }

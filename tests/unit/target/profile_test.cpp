@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_SUITE(profile_loading_tests)
 
 BOOST_AUTO_TEST_CASE(the_reference_profile_loads) {
   auto p = LoadTargetProfile(kProfiles / "reference.yaml");
-  BOOST_REQUIRE_MESSAGE(p.ok(), p.ok() ? "" : p.error().What());
+  BOOST_REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().What()));
   BOOST_TEST(p->name == "reference");
   BOOST_TEST(p->adapter == "contract");
   BOOST_TEST(p->command == "{bin_dir}/otasim-device");
@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(the_reference_profile_loads) {
 BOOST_AUTO_TEST_CASE(the_sample_profile_loads) {
   TempDir temp;
   auto p = LoadTargetProfile(temp.Write("p.yaml", kValid));
-  BOOST_REQUIRE_MESSAGE(p.ok(), p.ok() ? "" : p.error().What());
+  BOOST_REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().What()));
   BOOST_TEST(p->power_cut == "none");
   BOOST_TEST(p->Timeout("check").count() == 90000);
   BOOST_TEST(p->params[0].default_value == "1");
