@@ -69,6 +69,13 @@ std::string JoinChoices(const std::vector<std::string>& choices) {
   return out;
 }
 
+// A parser's error, if any: checking a value needs only whether it parses, not what it is.
+template <class T>
+Status ParseError(const Result<T>& parsed) {
+  if (!parsed) return parsed.error();
+  return {};
+}
+
 // Checks one value against its spec; the error message says why, without the parameter name.
 Status CheckValue(const ParamSpec& spec, const std::string& value) {
   auto in_choices = [&](const std::string& v) {
@@ -76,31 +83,11 @@ Status CheckValue(const ParamSpec& spec, const std::string& value) {
   };
   switch (spec.type) {
     case ParamType::kString: return {};
-    case ParamType::kInt: {
-      auto r = ParseInt(value);
-      if (!r) return r.error();
-      return {};
-    }
-    case ParamType::kBool: {
-      auto r = ParseBool(value);
-      if (!r) return r.error();
-      return {};
-    }
-    case ParamType::kBytes: {
-      auto r = ParseByteCount(value);
-      if (!r) return r.error();
-      return {};
-    }
-    case ParamType::kPercent: {
-      auto r = ParsePercent(value);
-      if (!r) return r.error();
-      return {};
-    }
-    case ParamType::kDuration: {
-      auto r = ParseDuration(value);
-      if (!r) return r.error();
-      return {};
-    }
+    case ParamType::kInt: return ParseError(ParseInt(value));
+    case ParamType::kBool: return ParseError(ParseBool(value));
+    case ParamType::kBytes: return ParseError(ParseByteCount(value));
+    case ParamType::kPercent: return ParseError(ParsePercent(value));
+    case ParamType::kDuration: return ParseError(ParseDuration(value));
     case ParamType::kEnum:
       if (in_choices(std::string(Trim(value)))) return {};
       return Error(Errc::kInvalidArgument,

@@ -46,6 +46,15 @@ const unsigned char* DataOrEmpty(ByteView data) {
   return data.empty() ? &kEmpty : data.data();
 }
 
+// Reads a PEM file and parses it as a `Key` (PublicKey or PrivateKey); errors name the file.
+template <class Key>
+Result<Key> LoadPemFile(const std::filesystem::path& path) {
+  OTASIM_TRY(std::string pem, ReadFile(path, kMaxPemBytes));
+  auto key = Key::FromPem(pem);
+  if (!key) return key.error().WithContext(path.string());
+  return key;
+}
+
 }  // namespace
 
 void PkeyDeleter::operator()(evp_pkey_st* key) const noexcept { EVP_PKEY_free(key); }
@@ -79,10 +88,7 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
 }
 
 Result<PublicKey> PublicKey::LoadPem(const std::filesystem::path& path) {
-  OTASIM_TRY(std::string pem, ReadFile(path, kMaxPemBytes));
-  auto key = FromPem(pem);
-  if (!key) return key.error().WithContext(path.string());
-  return key;
+  return LoadPemFile<PublicKey>(path);
 }
 
 std::string PublicKey::ToPem() const {
@@ -149,10 +155,7 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
 }
 
 Result<PrivateKey> PrivateKey::LoadPem(const std::filesystem::path& path) {
-  OTASIM_TRY(std::string pem, ReadFile(path, kMaxPemBytes));
-  auto key = FromPem(pem);
-  if (!key) return key.error().WithContext(path.string());
-  return key;
+  return LoadPemFile<PrivateKey>(path);
 }
 
 std::string PrivateKey::ToPem() const {

@@ -61,18 +61,6 @@ bool IsLowerHex64(std::string_view text) {
          });
 }
 
-// Rejects any key of `object` that is not in `known`; `prefix` is "" or "image.".
-std::optional<ManifestError> RejectUnknown(const Json& object, std::span<const std::string_view> known,
-                                           const std::string& prefix) {
-  for (const auto& [key, value] : object.items()) {
-    (void)value;
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      return Malformed(prefix + key + ": unknown field");
-    }
-  }
-  return std::nullopt;
-}
-
 // Field readers: each names the field (with its path) in the refusal.
 class FieldReader {
  public:
@@ -203,10 +191,6 @@ std::string ToJson(const Manifest& manifest) {
 
 ManifestResult<Manifest> ParseManifest(std::string_view json_bytes) {
   try {
-    if (json_bytes.size() > kMaxEnvelopeBytes) {
-      return Malformed("manifest: " + std::to_string(json_bytes.size()) + " bytes exceeds the limit of " +
-                       std::to_string(kMaxEnvelopeBytes));
-    }
     auto json = ParseStrictJson(json_bytes, "manifest");
     if (!json) return json.error();
     return ParseManifestJson(json.value());

@@ -1,5 +1,6 @@
 #include "strict_json.hpp"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -9,8 +10,24 @@ ManifestError Malformed(std::string detail) { return {Failure::kMalformed, std::
 
 std::string JsonTypeName(const nlohmann::json& value) { return value.type_name(); }
 
+std::optional<ManifestError> RejectUnknown(const nlohmann::json& object,
+                                           std::span<const std::string_view> known,
+                                           const std::string& prefix) {
+  for (const auto& [key, value] : object.items()) {
+    (void)value;
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return Malformed(prefix + key + ": unknown field");
+    }
+  }
+  return std::nullopt;
+}
+
 ManifestResult<nlohmann::json> ParseStrictJson(std::string_view text, std::string_view what) {
   using Json = nlohmann::json;
+  if (text.size() > kMaxEnvelopeBytes) {
+    return Malformed(std::string(what) + ": " + std::to_string(text.size()) +
+                     " bytes exceeds the limit of " + std::to_string(kMaxEnvelopeBytes));
+  }
   std::vector<std::set<std::string>> keys_per_object;
   std::string duplicate;
   auto callback = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {

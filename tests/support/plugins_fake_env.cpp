@@ -1,12 +1,8 @@
 #include "plugins_fake_env.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <functional>
 #include <random>
 #include <stdexcept>
-#include <system_error>
 #include <utility>
 
 #include "otasim/files.hpp"
@@ -26,16 +22,10 @@ crypto::PrivateKey NewEd25519Key() {
   return OrThrow(crypto::PrivateKey::Generate(crypto::KeyAlg::kEd25519), "generating a key");
 }
 
-std::filesystem::path MakeTempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "otasim-plugins-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
-
 }  // namespace
 
 FakeEnv::FakeEnv(FakeEnvOptions options)
-    : options_(options), dir_(MakeTempDir()), vendor_key_(NewEd25519Key()) {
+    : options_(options), vendor_key_(NewEd25519Key()) {
   timeline_.Start();
   if (options_.use_tls) {
     auto ca = OrThrow(crypto::CertificateAuthority::Create("otasim test CA"), "making a CA");
@@ -59,11 +49,6 @@ FakeEnv::FakeEnv(FakeEnvOptions options)
   }
 }
 
-FakeEnv::~FakeEnv() {
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
-}
-
 const Release& FakeEnv::AddRelease(const ReleaseSpec& spec) {
   // Pseudo-random image bytes, different per release and the same on every run.
   std::mt19937_64 rng(std::hash<std::string>{}(spec.name) ^ spec.sequence);
@@ -73,7 +58,7 @@ const Release& FakeEnv::AddRelease(const ReleaseSpec& spec) {
   auto release = std::make_unique<Release>();
   release->name = spec.name;
   release->image_file = spec.name + ".bin";
-  release->image_path = dir_ / release->image_file;
+  release->image_path = dir_.path() / release->image_file;
   auto written = WriteFileAtomic(release->image_path, image);
   if (!written) throw std::runtime_error("writing image: " + written.error().What());
 

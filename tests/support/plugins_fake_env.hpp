@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "otasim/plugin.hpp"
+#include "support/temp_dir.hpp"
 
 namespace otasim::testing {
 
@@ -40,7 +41,6 @@ class FakeEnv final : public ServerEnvironment {
  public:
   // Throws std::runtime_error when the crypto set-up fails (test code only).
   explicit FakeEnv(FakeEnvOptions options = {});
-  ~FakeEnv() override;
   FakeEnv(const FakeEnv&) = delete;
   FakeEnv& operator=(const FakeEnv&) = delete;
 
@@ -60,7 +60,7 @@ class FakeEnv final : public ServerEnvironment {
   // SessionContext
   std::string_view protocol() const override { return "http"; }
   std::string_view device_id() const override { return "dev-0001"; }
-  const std::filesystem::path& work_dir() const override { return dir_; }
+  const std::filesystem::path& work_dir() const override { return dir_.path(); }
   Timeline& timeline() override { return timeline_; }
   const Release* FindRelease(std::string_view name) const override;
   const Release* PublishedRelease() const override;
@@ -79,7 +79,7 @@ class FakeEnv final : public ServerEnvironment {
 
  private:
   FakeEnvOptions options_;
-  std::filesystem::path dir_;
+  TempDir dir_{"otasim-plugins"};  // images and manifests; removed with the environment
   crypto::PrivateKey vendor_key_;
   std::optional<crypto::PrivateKey> rogue_key_;
   TlsMaterial tls_;

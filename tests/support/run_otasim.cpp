@@ -4,8 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "support/temp_dir.hpp"
 #include "target/process.hpp"
 
 namespace otasim::testing {
@@ -16,13 +16,6 @@ std::filesystem::path TestWorkDir() {
   auto dir = std::filesystem::path(OTASIM_TEST_BIN_DIR) / "work" / std::to_string(getpid());
   std::filesystem::create_directories(dir);
   return dir;
-}
-
-std::string Slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace

@@ -26,6 +26,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "ascii.hpp"
+
 namespace otasim::http {
 namespace {
 
@@ -41,13 +43,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kChunkSize = 64 * 1024;
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool IsIpLiteral(const std::string& host) {
   error_code ec;
@@ -246,7 +241,7 @@ class Exchange {
     bhttp::response_parser<bhttp::buffer_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(boost::none);  // the caller enforces sizes and must see every byte
-    if (Lower(request_.method) == "head") parser.skip(true);
+    if (AsciiLower(request_.method) == "head") parser.skip(true);
 
     tcp_stream.expires_after(StepTimeout());
     auto [header_ec, header_bytes] =
@@ -267,7 +262,7 @@ class Exchange {
     const auto& header = parser.get();
     response.status = static_cast<int>(header.result_int());
     for (const auto& field : header) {
-      std::string name = Lower(field.name_string());
+      std::string name = AsciiLower(field.name_string());
       auto [it, inserted] = response.headers.emplace(name, std::string(field.value()));
       if (!inserted) it->second += ", " + std::string(field.value());
     }

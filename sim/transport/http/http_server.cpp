@@ -32,6 +32,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "ascii.hpp"
+
 namespace otasim::http {
 namespace {
 
@@ -49,13 +51,6 @@ constexpr std::size_t kChunkSize = 64 * 1024;
 // How long a closing connection waits for the peer (TLS close_notify, or the rest of a request
 // body we refused): long enough for the peer to read our answer, short enough not to linger.
 constexpr std::chrono::milliseconds kMaxLinger{1000};
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string EndpointText(const tcp::endpoint& endpoint) {
   std::string address = endpoint.address().to_string();
@@ -264,7 +259,7 @@ class ServerImpl final : public Server {
           co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
       error_code ec = header_ec;
       if (!ec && !parser.is_done() &&
-          Lower(parser.get()[bhttp::field::expect]) == "100-continue") {
+          AsciiLower(parser.get()[bhttp::field::expect]) == "100-continue") {
         // curl and libcurl-based devices wait for this before sending a larger body.
         bhttp::response<bhttp::empty_body> go_on(bhttp::status::continue_, 11);
         tcp_stream.expires_after(options_.io_timeout);
@@ -286,7 +281,7 @@ class ServerImpl final : public Server {
       request.method = std::string(message.method_string());
       request.target = std::string(message.target());
       for (const auto& field : message) {
-        std::string name = Lower(field.name_string());
+        std::string name = AsciiLower(field.name_string());
         auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
         if (!inserted) it->second += ", " + std::string(field.value());  // repeated header
       }
@@ -310,7 +305,7 @@ class ServerImpl final : public Server {
 
       bool keep_alive = message.keep_alive();
       auto connection = response.headers.find("connection");
-      if (connection != response.headers.end() && Lower(connection->second) == "close") {
+      if (connection != response.headers.end() && AsciiLower(connection->second) == "close") {
         keep_alive = false;
       }
       bool head = message.method() == bhttp::verb::head;
@@ -392,7 +387,7 @@ class ServerImpl final : public Server {
     header.version(version);
     header.result(static_cast<unsigned>(response.status));
     for (const auto& [name, value] : response.headers) {
-      std::string lower = Lower(name);
+      std::string lower = AsciiLower(name);
       if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
         continue;
       }

@@ -5,17 +5,11 @@
 #include <charconv>
 #include <vector>
 
+#include "ascii.hpp"
 #include "http_types.hpp"
 
 namespace otasim::http {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::uint16_t DefaultPort(const std::string& scheme) { return scheme == "https" ? 443 : 80; }
 
@@ -85,7 +79,7 @@ Result<Url> ParseUrl(const std::string& text) {
     return MakeError(Errc::kParse, "not an absolute URL: " + text);
   }
   Url url;
-  url.scheme = Lower(std::string_view(text).substr(0, colon));
+  url.scheme = AsciiLower(std::string_view(text).substr(0, colon));
   if (url.scheme != "http" && url.scheme != "https") {
     return MakeError(Errc::kUnsupported, "unsupported URL scheme '" + url.scheme + "': " + text);
   }
@@ -114,7 +108,7 @@ Result<Url> ParseUrl(const std::string& text) {
     if (port_colon != std::string::npos) port_text = authority.substr(port_colon + 1);
   }
   if (url.host.empty()) return MakeError(Errc::kParse, "URL has no host: " + text);
-  url.host = Lower(url.host);
+  url.host = AsciiLower(url.host);
 
   url.port = DefaultPort(url.scheme);
   if (!port_text.empty()) {

@@ -5,17 +5,16 @@
 // refused with a clear message when their ABI or build differs, and usable from the CLI.
 
 #include <filesystem>
-#include <fstream>
-
-#include <unistd.h>
 
 #include "plugin_host/registry.hpp"
 #include "support/run_otasim.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using otasim::plugin_host::Registry;
+using otasim::testing::TempDir;
 
 fs::path PluginDir(const std::string& name) {
   return fs::path(OTASIM_TEST_BIN_DIR) / "plugins" / name;
@@ -111,10 +110,8 @@ BOOST_AUTO_TEST_CASE(the_cli_lists_and_describes_a_loaded_plugin) {
 }
 
 BOOST_AUTO_TEST_CASE(a_scenario_using_the_plugin_validates_only_when_it_is_loaded) {
-  const fs::path dir = fs::temp_directory_path() / ("otasim-plugin-scenario-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const fs::path file = dir / "uses-noop.yaml";
-  std::ofstream(file) << R"(id: custom/uses-noop
+  TempDir temp("otasim-plugin-scenario");
+  const fs::path file = temp.Write("uses-noop.yaml", R"(id: custom/uses-noop
 title: uses the test plugin
 requirements: [UPD-0]
 releases:
@@ -132,7 +129,7 @@ steps:
       - id: attack.test-noop
         params: {label: hello}
     expect: {outcome: no-update}
-)";
+)");
   auto without = otasim::testing::RunOtasimCommand({"validate", file.string()});
   BOOST_TEST(without.exit_code == 2);
   BOOST_TEST(Contains(without.output, "unknown plugin 'attack.test-noop'"));
@@ -140,7 +137,6 @@ steps:
   auto with = otasim::testing::RunOtasimCommand(
       {"--plugin-dir", PluginDir("noop_attacker").string(), "validate", file.string()});
   BOOST_TEST(with.exit_code == 0, with.output);
-  fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -21,7 +21,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +29,7 @@
 #include "otasim/byte_source.hpp"
 #include "otasim/crypto.hpp"
 #include "otasim/manifest.hpp"
+#include "support/temp_dir.hpp"
 
 extern char** environ;
 
@@ -39,6 +39,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 using namespace otasim;
+using otasim::testing::Slurp;
 
 constexpr std::size_t kImageBytes = 256 * 1024;
 constexpr const char* kNow = "2026-11-28T06:00:00Z";
@@ -52,13 +53,6 @@ template <class T>
 T Must(Result<T> result, const std::string& what) {
   BOOST_REQUIRE_MESSAGE(result.ok(), what + ": " + (result.ok() ? "" : result.error().What()));
   return std::move(result).value();
-}
-
-inline std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 inline void WriteText(const fs::path& path, const std::string& text) {
@@ -140,8 +134,8 @@ class Child {
     pid_ = -1;
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-    result.out = ReadText(out_path_);
-    result.err = ReadText(err_path_);
+    result.out = Slurp(out_path_);
+    result.err = Slurp(err_path_);
     return result;
   }
 
@@ -233,9 +227,6 @@ enum class ImageBody { kFile, kUnknownLength, kEndless };
 class DeviceFixture {
  public:
   DeviceFixture() {
-    char pattern[] = "/tmp/otasim-device-test-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
-    root_ = pattern;
     fs::create_directories(root_ / "releases/images");
     fs::create_directories(root_ / "logs");
     state_ = root_ / "state";
@@ -277,8 +268,6 @@ class DeviceFixture {
 
   ~DeviceFixture() {
     server_->Stop();
-    std::error_code ec;
-    fs::remove_all(root_, ec);
   }
 
   // ---- releases ----
@@ -512,7 +501,10 @@ class DeviceFixture {
     return response;
   }
 
-  fs::path root_, state_, config_;
+  // Declared first so that it is removed last, after everything that may still use it.
+  otasim::testing::TempDir temp_{"otasim-device-test"};
+  const fs::path root_ = temp_.path();
+  fs::path state_, config_;
   std::unique_ptr<crypto::PrivateKey> vendor_key_, rogue_key_;
   std::unique_ptr<http::Server> server_;
   std::string base_url_;

@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(rogue_key_is_rejected) {
 BOOST_AUTO_TEST_CASE(bit_flipped_image_is_rejected_and_old_version_still_boots) {
   Provision(v1());
   Offer(v2());
-  ServeInstead(v2(), FlipBit(ReadText(v2().image), 1000));
+  ServeInstead(v2(), FlipBit(Slurp(v2().image), 1000));
   BOOST_TEST(Device("check").exit_code == 20);
   CheckLastStatus(*this, "rejected", "digest", 20);
   const json state = State();
@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(bit_flipped_image_is_rejected_and_old_version_still_boots) 
 BOOST_AUTO_TEST_CASE(extra_bytes_with_content_length_are_rejected) {
   Provision(v1());
   Offer(v2());
-  ServeInstead(v2(), ReadText(v2().image) + std::string(4096, 'x'));
+  ServeInstead(v2(), Slurp(v2().image) + std::string(4096, 'x'));
   const auto check = Device("check");
   BOOST_TEST(check.exit_code == 20);
   BOOST_TEST(Contains(check.err, "refused before reading the body"));
@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(extra_bytes_with_content_length_are_rejected) {
 BOOST_AUTO_TEST_CASE(short_content_length_is_rejected_before_reading_the_body) {
   Provision(v1());
   Offer(v2());
-  const std::string image = ReadText(v2().image);
+  const std::string image = Slurp(v2().image);
   ServeInstead(v2(), image.substr(0, image.size() - 1024));  // declares and sends 1 KiB less
   const auto check = Device("check");
   BOOST_TEST(check.exit_code == 20);
@@ -226,7 +226,7 @@ BOOST_AUTO_TEST_CASE(resume_rehashes_the_bytes_on_disk) {
   // Storage corrupted while the device was off: the resume must not trust a remembered hash.
   const fs::path part = state_dir() / "download/image.part";
   BOOST_REQUIRE(fs::exists(part));
-  std::string bytes = ReadText(part);
+  std::string bytes = Slurp(part);
   bytes[10] = static_cast<char>(bytes[10] ^ 0x80);
   WriteText(part, bytes);
   BOOST_TEST(Device("check").exit_code == 20);
@@ -291,7 +291,7 @@ BOOST_AUTO_TEST_CASE(boot_falls_back_when_the_boot_slot_is_corrupt) {
   Offer(v2());
   BOOST_REQUIRE_EQUAL(Device("check").exit_code, 0);
   const fs::path slot_b = state_dir() / "slots/B.img";
-  WriteText(slot_b, FlipBit(ReadText(slot_b), 5));
+  WriteText(slot_b, FlipBit(Slurp(slot_b), 5));
   json state = State();
   CheckRunning(state, "1.0.0", "A");
   BOOST_TEST(!state["slots"][1]["valid"].get<bool>());
@@ -403,7 +403,7 @@ BOOST_AUTO_TEST_CASE(flaw_skip_digest_installs_a_tampered_image) {
   const std::string flaws = "skip-digest";
   Provision(v1(), flaws);
   Offer(v2());
-  const std::string tampered = FlipBit(ReadText(v2().image), 1000);
+  const std::string tampered = FlipBit(Slurp(v2().image), 1000);
   ServeInstead(v2(), tampered);
   BOOST_TEST(Device("check", flaws).exit_code == 0);
   const json state = State(flaws);
@@ -415,7 +415,7 @@ BOOST_AUTO_TEST_CASE(flaw_no_size_check_reads_past_image_size) {
   const std::string flaws = "no-size-check";
   Provision(v1(), flaws);
   Offer(v2());
-  const std::string padded = ReadText(v2().image) + std::string(1 << 20, 'x');
+  const std::string padded = Slurp(v2().image) + std::string(1 << 20, 'x');
   ServeInstead(v2(), padded);
   SetImageBody(ImageBody::kUnknownLength);
   BOOST_TEST(Device("check", flaws).exit_code == 20);
@@ -428,7 +428,7 @@ BOOST_AUTO_TEST_CASE(flaw_no_size_check_reads_past_image_size) {
 BOOST_AUTO_TEST_CASE(secure_device_stops_reading_past_image_size) {
   Provision(v1());
   Offer(v2());
-  ServeInstead(v2(), ReadText(v2().image) + std::string(1 << 20, 'x'));
+  ServeInstead(v2(), Slurp(v2().image) + std::string(1 << 20, 'x'));
   SetImageBody(ImageBody::kUnknownLength);  // no Content-Length: only counting can tell
   const auto check = Device("check");
   BOOST_TEST(check.exit_code == 20);
@@ -481,7 +481,7 @@ BOOST_AUTO_TEST_CASE(flaw_install_while_streaming_bricks_on_a_bad_image) {
   Provision(v1(), flaws);
   Offer(v2());
   // The right length: the body streams over the running slot before the digest can refuse it.
-  ServeInstead(v2(), FlipBit(ReadText(v2().image), 1000));
+  ServeInstead(v2(), FlipBit(Slurp(v2().image), 1000));
   BOOST_TEST(Device("check", flaws).exit_code == 20);
   CheckLastStatus(*this, "rejected", "digest", 20);
   const json state = State(flaws);
@@ -496,7 +496,7 @@ BOOST_AUTO_TEST_CASE(flaw_install_while_streaming_still_refuses_a_wrong_length_u
   const std::string flaws = "install-while-streaming";
   Provision(v1(), flaws);
   Offer(v2());
-  const std::string image = ReadText(v2().image);
+  const std::string image = Slurp(v2().image);
   constexpr std::uint64_t kExtra = 64ull << 20;
 
   AppendToImages(kExtra);  // too long: announces the image plus 64 MiB

@@ -6,9 +6,11 @@
 #include <memory>
 
 #include "http_test_util.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace http_test;
 using otasim::Errc;
+using otasim::testing::TempDir;
 namespace http = otasim::http;
 
 namespace {
@@ -135,14 +137,15 @@ BOOST_AUTO_TEST_CASE(https_without_trusted_cas_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(streamed_8_mib_body_arrives_intact) {
-  TempFile file(RandomBytes(8 * kMiB, 1));
-  auto expected = crypto::Sha256FileHex(file.path());
+  TempDir temp("otasim-http-test");
+  const std::filesystem::path file = temp.Write("body.bin", RandomBytes(8 * kMiB, 1));
+  auto expected = crypto::Sha256FileHex(file);
   BOOST_TEST_REQUIRE(expected.ok());
   for (bool tls : {false, true}) {
     BodyEndProbe probe;
     auto server = Start(ServerOptions(tls), Serve([&] {
       http::Response response;
-      auto source = otasim::OpenFileSource(file.path());
+      auto source = otasim::OpenFileSource(file);
       BOOST_TEST_REQUIRE(source.ok());
       response.stream = std::move(*source);
       response.headers["content-type"] = "application/octet-stream";

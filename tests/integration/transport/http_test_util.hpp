@@ -1,5 +1,5 @@
 // Helpers for the HTTP transport tests: a per-test PKI, raw POSIX sockets (to send malformed
-// bytes, or to play a server that never answers) and temporary files.
+// bytes, or to play a server that never answers).
 #pragma once
 
 #include <arpa/inet.h>
@@ -8,12 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 #include <string_view>
@@ -83,29 +81,6 @@ inline std::string RandomBytes(std::size_t size, unsigned seed) {
   for (auto& c : out) c = static_cast<char>(rng() & 0xff);
   return out;
 }
-
-// A file removed at the end of the test.
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("otasim-http-test-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++) + ".bin");
-    std::ofstream out(path_, std::ios::binary);
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-  }
-  ~TempFile() {
-    std::error_code ignored;
-    std::filesystem::remove(path_, ignored);
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A byte source that does not know its length: the response has no Content-Length.
 class UnknownLengthSource : public otasim::ByteSource {

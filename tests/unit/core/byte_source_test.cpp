@@ -2,24 +2,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
-#include <random>
 
 #include "otasim/byte_source.hpp"
-#include "otasim/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
 
 namespace {
-
-struct TempFile {
-  explicit TempFile(const std::string& contents) {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("otasim-bs-test-" + std::to_string(rd()));
-    BOOST_REQUIRE(otasim::WriteFileAtomic(path, contents).ok());
-  }
-  ~TempFile() { fs::remove(path); }
-  fs::path path;
-};
 
 std::string Pattern(std::size_t n) {
   std::string s(n, '\0');
@@ -47,8 +37,9 @@ BOOST_AUTO_TEST_SUITE(byte_source_tests)
 
 BOOST_AUTO_TEST_CASE(file_source_streams_whole_file) {
   const std::string data = Pattern(300000);
-  TempFile file(data);
-  auto source = otasim::OpenFileSource(file.path);
+  TempDir temp("otasim-bs-test");
+  const fs::path file = temp.Write("data", data);
+  auto source = otasim::OpenFileSource(file);
   BOOST_REQUIRE(source.ok());
   BOOST_TEST((*source)->Length().value() == data.size());
   BOOST_TEST(Drain(**source, 4093) == data);
@@ -59,24 +50,26 @@ BOOST_AUTO_TEST_CASE(file_source_streams_whole_file) {
 
 BOOST_AUTO_TEST_CASE(file_source_range) {
   const std::string data = Pattern(10000);
-  TempFile file(data);
-  auto source = otasim::OpenFileSource(file.path, 1234, 5000);
+  TempDir temp("otasim-bs-test");
+  const fs::path file = temp.Write("data", data);
+  auto source = otasim::OpenFileSource(file, 1234, 5000);
   BOOST_REQUIRE(source.ok());
   BOOST_TEST((*source)->Length().value() == 5000u);
   BOOST_TEST(Drain(**source, 777) == data.substr(1234, 5000));
 
-  auto tail = otasim::OpenFileSource(file.path, 9000);
+  auto tail = otasim::OpenFileSource(file, 9000);
   BOOST_REQUIRE(tail.ok());
   BOOST_TEST((*tail)->Length().value() == 1000u);
   BOOST_TEST(Drain(**tail, 64) == data.substr(9000));
 }
 
 BOOST_AUTO_TEST_CASE(file_source_rejects_bad_ranges_and_missing_files) {
-  TempFile file(Pattern(100));
-  BOOST_TEST(!otasim::OpenFileSource(file.path, 101).ok());
-  BOOST_TEST(!otasim::OpenFileSource(file.path, 50, 51).ok());
-  BOOST_TEST(otasim::OpenFileSource(file.path, 100).ok());  // empty range at the end
-  BOOST_TEST(!otasim::OpenFileSource(file.path.string() + ".missing").ok());
+  TempDir temp("otasim-bs-test");
+  const fs::path file = temp.Write("data", Pattern(100));
+  BOOST_TEST(!otasim::OpenFileSource(file, 101).ok());
+  BOOST_TEST(!otasim::OpenFileSource(file, 50, 51).ok());
+  BOOST_TEST(otasim::OpenFileSource(file, 100).ok());  // empty range at the end
+  BOOST_TEST(!otasim::OpenFileSource(file.string() + ".missing").ok());
   BOOST_TEST(!otasim::OpenFileSource(fs::temp_directory_path()).ok());
 }
 

@@ -4,24 +4,14 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <random>
 
 #include "otasim/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
 
 namespace {
-
-// A fresh directory per test case, removed afterwards.
-struct TempDir {
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("otasim-files-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
 
 unsigned ModeOf(const fs::path& p) {
   struct stat st {};
@@ -34,8 +24,8 @@ unsigned ModeOf(const fs::path& p) {
 BOOST_AUTO_TEST_SUITE(files_tests)
 
 BOOST_AUTO_TEST_CASE(write_then_read_round_trips) {
-  TempDir dir;
-  const fs::path file = dir.path / "a.bin";
+  TempDir dir("otasim-files-test");
+  const fs::path file = dir.path() / "a.bin";
   std::string contents("binary\0data\xff", 12);
   BOOST_REQUIRE(otasim::WriteFileAtomic(file, contents).ok());
   auto read = otasim::ReadFile(file);
@@ -45,13 +35,13 @@ BOOST_AUTO_TEST_CASE(write_then_read_round_trips) {
 }
 
 BOOST_AUTO_TEST_CASE(overwrite_replaces_and_leaves_no_temp) {
-  TempDir dir;
-  const fs::path file = dir.path / "a.txt";
+  TempDir dir("otasim-files-test");
+  const fs::path file = dir.path() / "a.txt";
   BOOST_REQUIRE(otasim::WriteFileAtomic(file, "first version, longer").ok());
   BOOST_REQUIRE(otasim::WriteFileAtomic(file, "second").ok());
   BOOST_TEST(*otasim::ReadFile(file) == "second");
   int entries = 0;
-  for (const auto& e : fs::directory_iterator(dir.path)) {
+  for (const auto& e : fs::directory_iterator(dir.path())) {
     (void)e;
     ++entries;
   }
@@ -59,22 +49,22 @@ BOOST_AUTO_TEST_CASE(overwrite_replaces_and_leaves_no_temp) {
 }
 
 BOOST_AUTO_TEST_CASE(private_perms_are_exact) {
-  TempDir dir;
-  const fs::path file = dir.path / "key.pem";
+  TempDir dir("otasim-files-test");
+  const fs::path file = dir.path() / "key.pem";
   BOOST_REQUIRE(otasim::WriteFileAtomic(file, "secret", otasim::kPermsPrivate).ok());
   BOOST_TEST(ModeOf(file) == 0600u);
 }
 
 BOOST_AUTO_TEST_CASE(write_into_missing_directory_fails) {
-  TempDir dir;
-  auto status = otasim::WriteFileAtomic(dir.path / "no" / "such" / "file", "x");
+  TempDir dir("otasim-files-test");
+  auto status = otasim::WriteFileAtomic(dir.path() / "no" / "such" / "file", "x");
   BOOST_REQUIRE(!status.ok());
   BOOST_TEST(status.error().message().find("no/such") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(read_refuses_large_files) {
-  TempDir dir;
-  const fs::path file = dir.path / "big";
+  TempDir dir("otasim-files-test");
+  const fs::path file = dir.path() / "big";
   BOOST_REQUIRE(otasim::WriteFileAtomic(file, std::string(1001, 'x')).ok());
   auto r = otasim::ReadFile(file, 1000);
   BOOST_REQUIRE(!r.ok());
@@ -83,17 +73,17 @@ BOOST_AUTO_TEST_CASE(read_refuses_large_files) {
 }
 
 BOOST_AUTO_TEST_CASE(read_missing_and_directory_fail) {
-  TempDir dir;
-  auto missing = otasim::ReadFile(dir.path / "missing");
+  TempDir dir("otasim-files-test");
+  auto missing = otasim::ReadFile(dir.path() / "missing");
   BOOST_REQUIRE(!missing.ok());
   BOOST_TEST((missing.error().code() == otasim::Errc::kNotFound));
-  BOOST_TEST(!otasim::ReadFile(dir.path).ok());
+  BOOST_TEST(!otasim::ReadFile(dir.path()).ok());
 }
 
 BOOST_AUTO_TEST_CASE(read_empty_file) {
-  TempDir dir;
-  BOOST_REQUIRE(otasim::WriteFileAtomic(dir.path / "empty", "").ok());
-  auto r = otasim::ReadFile(dir.path / "empty");
+  TempDir dir("otasim-files-test");
+  BOOST_REQUIRE(otasim::WriteFileAtomic(dir.path() / "empty", "").ok());
+  auto r = otasim::ReadFile(dir.path() / "empty");
   BOOST_REQUIRE(r.ok());
   BOOST_TEST(r->empty());
 }

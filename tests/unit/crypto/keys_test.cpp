@@ -3,14 +3,18 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 
 #include "otasim/crypto.hpp"
+#include "support/temp_dir.hpp"
 
 namespace c = otasim::crypto;
 namespace fs = std::filesystem;
 using otasim::Errc;
+using otasim::testing::TempDir;
 
 namespace {
 
@@ -164,9 +168,8 @@ BOOST_AUTO_TEST_CASE(unsupported_curve_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(save_and_load_files) {
-  std::random_device rd;
-  const fs::path dir = fs::temp_directory_path() / ("otasim-keys-test-" + std::to_string(rd()));
-  fs::create_directories(dir);
+  TempDir temp("otasim-keys-test");
+  const fs::path& dir = temp.path();
   const c::PrivateKey key = Generate(c::KeyAlg::kEd25519);
   BOOST_REQUIRE(key.SavePem(dir / "key.pem").ok());
   struct stat st {};
@@ -176,41 +179,27 @@ BOOST_AUTO_TEST_CASE(save_and_load_files) {
   BOOST_REQUIRE(loaded.ok());
   BOOST_TEST(loaded->Public().KeyId() == key.Public().KeyId());
 
-  std::FILE* f = std::fopen((dir / "pub.pem").c_str(), "w");
-  const std::string pub_pem = key.Public().ToPem();
-  std::fwrite(pub_pem.data(), 1, pub_pem.size(), f);
-  std::fclose(f);
-  auto pub = c::PublicKey::LoadPem(dir / "pub.pem");
+  auto pub = c::PublicKey::LoadPem(temp.Write("pub.pem", key.Public().ToPem()));
   BOOST_REQUIRE(pub.ok());
   BOOST_TEST(pub->KeyId() == key.Public().KeyId());
 
   auto missing = c::PublicKey::LoadPem(dir / "missing.pem");
   BOOST_REQUIRE(!missing.ok());
   BOOST_TEST(missing.error().message().find("missing.pem") != std::string::npos);
-  fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(openssl_cli_verifies_our_signatures) {
   // Interoperability: an ECDSA signature of ours verifies with `openssl pkeyutl`/`dgst`.
-  std::random_device rd;
-  const fs::path dir = fs::temp_directory_path() / ("otasim-keys-cli-" + std::to_string(rd()));
-  fs::create_directories(dir);
+  TempDir temp("otasim-keys-cli");
   const c::PrivateKey key = Generate(c::KeyAlg::kEcdsaP256);
   const std::string message = "interop";
   const c::Bytes sig = *key.Sign(c::AsBytes(message));
-  auto write = [&](const fs::path& p, const void* data, std::size_t n) {
-    std::FILE* f = std::fopen(p.c_str(), "wb");
-    std::fwrite(data, 1, n, f);
-    std::fclose(f);
-  };
-  const std::string pub = key.Public().ToPem();
-  write(dir / "pub.pem", pub.data(), pub.size());
-  write(dir / "msg", message.data(), message.size());
-  write(dir / "sig", sig.data(), sig.size());
-  const std::string cmd = "openssl dgst -sha256 -verify " + (dir / "pub.pem").string() + " -signature " +
-                          (dir / "sig").string() + " " + (dir / "msg").string() + " >/dev/null 2>&1";
+  const fs::path pub = temp.Write("pub.pem", key.Public().ToPem());
+  const fs::path msg = temp.Write("msg", message);
+  const fs::path sig_file = temp.Write("sig", std::string(sig.begin(), sig.end()));
+  const std::string cmd = "openssl dgst -sha256 -verify " + pub.string() + " -signature " +
+                          sig_file.string() + " " + msg.string() + " >/dev/null 2>&1";
   BOOST_TEST(std::system(cmd.c_str()) == 0);
-  fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

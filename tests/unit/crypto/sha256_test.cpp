@@ -5,10 +5,11 @@
 #include <random>
 
 #include "otasim/crypto.hpp"
-#include "otasim/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace c = otasim::crypto;
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
 
 namespace {
 
@@ -24,16 +25,6 @@ std::string Pattern(std::size_t n) {
   for (auto& ch : s) ch = static_cast<char>(rng());
   return s;
 }
-
-struct TempFile {
-  explicit TempFile(const std::string& contents) {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("otasim-sha-test-" + std::to_string(rd()));
-    BOOST_REQUIRE(otasim::WriteFileAtomic(path, contents).ok());
-  }
-  ~TempFile() { fs::remove(path); }
-  fs::path path;
-};
 
 }  // namespace
 
@@ -81,14 +72,15 @@ BOOST_AUTO_TEST_CASE(move_keeps_state) {
 
 BOOST_AUTO_TEST_CASE(file_hash_matches_memory_hash) {
   const std::string data = Pattern(3 * 65536 + 17);  // several chunks plus a tail
-  TempFile file(data);
-  auto hex = c::Sha256FileHex(file.path);
+  TempDir temp("otasim-sha-test");
+  const fs::path file = temp.Write("data", data);
+  auto hex = c::Sha256FileHex(file);
   BOOST_REQUIRE(hex.ok());
   BOOST_TEST(*hex == c::HexEncode(c::Sha256::Of(c::AsBytes(data))));
-  auto prefix = c::Sha256FileHex(file.path, 70000);
+  auto prefix = c::Sha256FileHex(file, 70000);
   BOOST_REQUIRE(prefix.ok());
   BOOST_TEST(*prefix == c::HexEncode(c::Sha256::Of(c::AsBytes(std::string_view(data).substr(0, 70000)))));
-  BOOST_TEST(*c::Sha256FileHex(file.path, 0) == kEmptyHex);
+  BOOST_TEST(*c::Sha256FileHex(file, 0) == kEmptyHex);
 }
 
 BOOST_AUTO_TEST_CASE(file_hash_of_missing_file_fails) {

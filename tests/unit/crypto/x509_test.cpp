@@ -6,29 +6,16 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <random>
 
 #include "otasim/crypto.hpp"
 #include "otasim/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace c = otasim::crypto;
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
 
 namespace {
-
-struct TempDir {
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("otasim-x509-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path Write(const std::string& name, const std::string& contents) const {
-    BOOST_REQUIRE(otasim::WriteFileAtomic(path / name, contents).ok());
-    return path / name;
-  }
-  fs::path path;
-};
 
 // Runs a shell command; returns its exit status and stdout+stderr.
 std::pair<int, std::string> Run(const std::string& command) {
@@ -67,7 +54,7 @@ c::CertificateAuthority MakeCa(c::KeyAlg alg = c::KeyAlg::kEcdsaP256) {
 BOOST_AUTO_TEST_SUITE(x509_tests)
 
 BOOST_AUTO_TEST_CASE(ca_certificate_has_ca_extensions) {
-  TempDir dir;
+  TempDir dir("otasim-x509-test");
   const auto ca = MakeCa();
   const fs::path ca_path = dir.Write("ca.pem", ca.cert_pem());
   const std::string text = CertText(ca_path);
@@ -84,7 +71,7 @@ BOOST_AUTO_TEST_CASE(ca_certificate_has_ca_extensions) {
 BOOST_AUTO_TEST_CASE(issued_leaf_verifies_with_openssl_for_every_alg_pair) {
   for (c::KeyAlg ca_alg : {c::KeyAlg::kEcdsaP256, c::KeyAlg::kEd25519}) {
     for (c::KeyAlg leaf_alg : {c::KeyAlg::kEcdsaP256, c::KeyAlg::kEd25519}) {
-      TempDir dir;
+      TempDir dir("otasim-x509-test");
       const auto ca = MakeCa(ca_alg);
       c::CertRequest request;
       request.common_name = "updates.example";
@@ -111,7 +98,7 @@ BOOST_AUTO_TEST_CASE(issued_leaf_verifies_with_openssl_for_every_alg_pair) {
 }
 
 BOOST_AUTO_TEST_CASE(leaf_has_san_and_eku) {
-  TempDir dir;
+  TempDir dir("otasim-x509-test");
   const auto ca = MakeCa();
   c::CertRequest request;
   request.common_name = "device-0001";
@@ -145,7 +132,7 @@ BOOST_AUTO_TEST_CASE(leaf_has_san_and_eku) {
 }
 
 BOOST_AUTO_TEST_CASE(serials_differ_and_not_before_is_backdated) {
-  TempDir dir;
+  TempDir dir("otasim-x509-test");
   const auto ca = MakeCa();
   c::CertRequest request;
   request.common_name = "a";
@@ -166,7 +153,7 @@ BOOST_AUTO_TEST_CASE(serials_differ_and_not_before_is_backdated) {
 }
 
 BOOST_AUTO_TEST_CASE(foreign_and_self_signed_certs_do_not_verify) {
-  TempDir dir;
+  TempDir dir("otasim-x509-test");
   const auto ca = MakeCa();
   const auto rogue_ca = MakeCa();
   c::CertRequest request;

@@ -1,17 +1,18 @@
 #define BOOST_TEST_MODULE report_json
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "report/report.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace otasim;
 using namespace otasim::scoring;
 using nlohmann::json;
 namespace fs = std::filesystem;
+using otasim::testing::Slurp;
+using otasim::testing::TempDir;
 
 namespace {
 
@@ -70,19 +71,6 @@ report::RunReport MakeReport(const Catalogue& catalogue) {
   run.catalogue = &catalogue;
   return run;
 }
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "otasim-report-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
 
 }  // namespace
 
@@ -178,24 +166,20 @@ BOOST_AUTO_TEST_CASE(hostile_strings_still_dump) {
 
 BOOST_AUTO_TEST_CASE(write_reports_writes_both_files) {
   Catalogue catalogue = MakeCatalogue();
-  TempDir temp;
-  fs::path out_dir = temp.dir / "nested" / "out";
+  TempDir temp("otasim-report");
+  fs::path out_dir = temp.path() / "nested" / "out";
   Status status = report::WriteReports(MakeReport(catalogue), out_dir);
   BOOST_REQUIRE_MESSAGE(status.ok(), (status.ok() ? "" : status.error().What()));
   std::ifstream json_file(out_dir / "report.json");
   json parsed = json::parse(json_file);
   BOOST_TEST(parsed["suite"] == "default");
-  std::ifstream xml_file(out_dir / "junit.xml");
-  std::stringstream xml;
-  xml << xml_file.rdbuf();
-  BOOST_TEST(xml.str().rfind("<?xml", 0) == 0);
+  BOOST_TEST(Slurp(out_dir / "junit.xml").rfind("<?xml", 0) == 0);
   // Nothing but the two reports: the temporary files were renamed into place.
   int files = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(out_dir)) ++files;
   BOOST_TEST(files == 2);
 
   // A directory that cannot be created is an error value, not an exception.
-  fs::path blocker = temp.dir / "file";
-  std::ofstream(blocker) << "x";
+  const fs::path blocker = temp.Write("file", "x");
   BOOST_TEST(!report::WriteReports(MakeReport(catalogue), blocker / "out").ok());
 }

@@ -1,10 +1,7 @@
 #define BOOST_TEST_MODULE scenario_release_builder
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <span>
 #include <string>
 
@@ -13,32 +10,15 @@
 #include "otasim/manifest.hpp"
 #include "otasim/time.hpp"
 #include "scenario/release_builder.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace otasim;
 using namespace otasim::scenario;
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
+using otasim::testing::Slurp;
 
 namespace {
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "otasim-release-builder-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::string Write(const fs::path& path, std::uint64_t size, std::uint64_t seed) {
   auto digest = WritePseudoRandomFile(path, size, seed);
@@ -91,15 +71,15 @@ ReleaseSpec Spec(const std::string& name) {
 BOOST_AUTO_TEST_SUITE(pseudo_random_file_tests)
 
 BOOST_AUTO_TEST_CASE(deterministic_per_seed_and_different_across_seeds) {
-  TempDir temp;
+  TempDir temp("otasim-release-builder");
   const std::uint64_t size = 100000;
-  const std::string a1 = Write(temp.dir / "a1", size, 42);
-  const std::string a2 = Write(temp.dir / "a2", size, 42);
-  const std::string b = Write(temp.dir / "b", size, 43);
+  const std::string a1 = Write(temp.path() / "a1", size, 42);
+  const std::string a2 = Write(temp.path() / "a2", size, 42);
+  const std::string b = Write(temp.path() / "b", size, 43);
   BOOST_TEST(a1 == a2);
-  BOOST_TEST(Slurp(temp.dir / "a1") == Slurp(temp.dir / "a2"));
+  BOOST_TEST(Slurp(temp.path() / "a1") == Slurp(temp.path() / "a2"));
   BOOST_TEST(a1 != b);
-  const std::string bytes_a = Slurp(temp.dir / "a1"), bytes_b = Slurp(temp.dir / "b");
+  const std::string bytes_a = Slurp(temp.path() / "a1"), bytes_b = Slurp(temp.path() / "b");
   BOOST_TEST(bytes_a != bytes_b);
   // Not a constant fill: the two streams differ almost everywhere, and bytes vary.
   std::size_t same = 0;
@@ -109,21 +89,21 @@ BOOST_AUTO_TEST_CASE(deterministic_per_seed_and_different_across_seeds) {
 }
 
 BOOST_AUTO_TEST_CASE(a_shorter_file_is_a_prefix_of_a_longer_one) {
-  TempDir temp;
-  Write(temp.dir / "long", 3 * 65536 + 13, 9);
-  Write(temp.dir / "short", 65536 + 5, 9);
-  const std::string longer = Slurp(temp.dir / "long");
-  BOOST_TEST(longer.substr(0, 65536 + 5) == Slurp(temp.dir / "short"));
+  TempDir temp("otasim-release-builder");
+  Write(temp.path() / "long", 3 * 65536 + 13, 9);
+  Write(temp.path() / "short", 65536 + 5, 9);
+  const std::string longer = Slurp(temp.path() / "long");
+  BOOST_TEST(longer.substr(0, 65536 + 5) == Slurp(temp.path() / "short"));
 }
 
 BOOST_AUTO_TEST_CASE(exact_size_and_digest_matches_the_file) {
-  TempDir temp;
+  TempDir temp("otasim-release-builder");
   for (std::uint64_t size : {std::uint64_t{1}, std::uint64_t{7}, std::uint64_t{8},
                              std::uint64_t{13}, std::uint64_t{65535}, std::uint64_t{65536},
                              std::uint64_t{65537}, std::uint64_t{3 * 65536 + 3},
                              std::uint64_t{1 << 20}}) {
     BOOST_TEST_CONTEXT("size " << size) {
-      const fs::path path = temp.dir / ("f" + std::to_string(size));
+      const fs::path path = temp.path() / ("f" + std::to_string(size));
       const std::string digest = Write(path, size, 1234);
       BOOST_TEST(fs::file_size(path) == size);
       auto on_disk = crypto::Sha256FileHex(path);
@@ -135,18 +115,18 @@ BOOST_AUTO_TEST_CASE(exact_size_and_digest_matches_the_file) {
 }
 
 BOOST_AUTO_TEST_CASE(zero_bytes_is_an_empty_file) {
-  TempDir temp;
-  const std::string digest = Write(temp.dir / "empty", 0, 5);
-  BOOST_TEST(fs::file_size(temp.dir / "empty") == 0u);
+  TempDir temp("otasim-release-builder");
+  const std::string digest = Write(temp.path() / "empty", 0, 5);
+  BOOST_TEST(fs::file_size(temp.path() / "empty") == 0u);
   BOOST_TEST(digest == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 BOOST_AUTO_TEST_CASE(rewriting_truncates) {
-  TempDir temp;
-  Write(temp.dir / "f", 10000, 1);
-  const std::string digest = Write(temp.dir / "f", 100, 1);
-  BOOST_TEST(fs::file_size(temp.dir / "f") == 100u);
-  BOOST_TEST(digest == *crypto::Sha256FileHex(temp.dir / "f"));
+  TempDir temp("otasim-release-builder");
+  Write(temp.path() / "f", 10000, 1);
+  const std::string digest = Write(temp.path() / "f", 100, 1);
+  BOOST_TEST(fs::file_size(temp.path() / "f") == 100u);
+  BOOST_TEST(digest == *crypto::Sha256FileHex(temp.path() / "f"));
 }
 
 BOOST_AUTO_TEST_CASE(an_unwritable_path_is_an_error) {
@@ -160,9 +140,9 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(build_release_tests)
 
 BOOST_AUTO_TEST_CASE(manifest_verifies_with_the_vendor_key_only) {
-  TempDir temp;
+  TempDir temp("otasim-release-builder");
   Keys keys;
-  auto release = BuildRelease(Spec("v2"), temp.dir, 77, Start(), keys.release_keys());
+  auto release = BuildRelease(Spec("v2"), temp.path(), 77, Start(), keys.release_keys());
   BOOST_REQUIRE_MESSAGE(release.ok(), (release.ok() ? "" : release.error().What()));
   BOOST_TEST(Verifies(release->envelope, keys.vendor));
   BOOST_TEST(!Verifies(release->envelope, keys.other));
@@ -180,32 +160,32 @@ BOOST_AUTO_TEST_CASE(manifest_verifies_with_the_vendor_key_only) {
 
   BOOST_TEST(release->name == "v2");
   BOOST_TEST(release->image_file == "v2.bin");
-  BOOST_TEST(release->image_path == temp.dir / "v2.bin");
+  BOOST_TEST(release->image_path == temp.path() / "v2.bin");
   BOOST_TEST(fs::file_size(release->image_path) == 5000u);
   BOOST_TEST(m.image.digest == *crypto::Sha256FileHex(release->image_path));
-  BOOST_TEST(Slurp(temp.dir / "v2.manifest.json") == release->envelope);
+  BOOST_TEST(Slurp(temp.path() / "v2.manifest.json") == release->envelope);
 }
 
 BOOST_AUTO_TEST_CASE(the_image_is_the_seeded_stream) {
-  TempDir temp;
+  TempDir temp("otasim-release-builder");
   Keys keys;
-  auto release = BuildRelease(Spec("v2"), temp.dir, 77, Start(), keys.release_keys());
+  auto release = BuildRelease(Spec("v2"), temp.path(), 77, Start(), keys.release_keys());
   BOOST_REQUIRE(release.ok());
-  const std::string digest = Write(temp.dir / "same-seed", 5000, 77);
+  const std::string digest = Write(temp.path() / "same-seed", 5000, 77);
   BOOST_TEST(release->manifest.image.digest == digest);
-  fs::create_directory(temp.dir / "other");
-  auto other = BuildRelease(Spec("v2"), temp.dir / "other", 78, Start(), keys.release_keys());
+  fs::create_directory(temp.path() / "other");
+  auto other = BuildRelease(Spec("v2"), temp.path() / "other", 78, Start(), keys.release_keys());
   BOOST_REQUIRE(other.ok());
   BOOST_TEST(other->manifest.image.digest != digest);
 }
 
 BOOST_AUTO_TEST_CASE(class_and_vendor_default_and_override) {
-  TempDir temp;
+  TempDir temp("otasim-release-builder");
   Keys keys;
   ReleaseSpec spec = Spec("odd");
   spec.class_id = "other-class";
   spec.vendor_id = "other-vendor";
-  auto release = BuildRelease(spec, temp.dir, 1, Start(), keys.release_keys());
+  auto release = BuildRelease(spec, temp.path(), 1, Start(), keys.release_keys());
   BOOST_REQUIRE(release.ok());
   const manifest::Manifest m = VerifiedWith(release->envelope, keys.vendor);
   BOOST_TEST(m.class_id == "other-class");
@@ -213,24 +193,24 @@ BOOST_AUTO_TEST_CASE(class_and_vendor_default_and_override) {
 
   ReleaseSpec only_class = Spec("cls");
   only_class.class_id = "x-class";
-  auto partial = BuildRelease(only_class, temp.dir, 1, Start(), keys.release_keys());
+  auto partial = BuildRelease(only_class, temp.path(), 1, Start(), keys.release_keys());
   BOOST_REQUIRE(partial.ok());
   BOOST_TEST(partial->manifest.class_id == "x-class");
   BOOST_TEST(partial->manifest.vendor_id == kVendorId);
 }
 
 BOOST_AUTO_TEST_CASE(issued_and_expires_are_offsets_from_the_start) {
-  TempDir temp;
+  TempDir temp("otasim-release-builder");
   Keys keys;
   ReleaseSpec spec = Spec("v2");
-  auto defaults = BuildRelease(spec, temp.dir, 1, Start(), keys.release_keys());
+  auto defaults = BuildRelease(spec, temp.path(), 1, Start(), keys.release_keys());
   BOOST_REQUIRE(defaults.ok());
   BOOST_TEST(defaults->manifest.issued == "2026-03-01T11:00:00Z");   // -1h
   BOOST_TEST(defaults->manifest.expires == "2026-03-31T12:00:00Z");  // +30d
 
   spec.issued = "-2d";
   spec.expires = "+90m";
-  auto release = BuildRelease(spec, temp.dir, 1, Start(), keys.release_keys());
+  auto release = BuildRelease(spec, temp.path(), 1, Start(), keys.release_keys());
   BOOST_REQUIRE(release.ok());
   const manifest::Manifest m = VerifiedWith(release->envelope, keys.vendor);
   BOOST_TEST(m.issued == "2026-02-27T12:00:00Z");
@@ -238,25 +218,25 @@ BOOST_AUTO_TEST_CASE(issued_and_expires_are_offsets_from_the_start) {
   BOOST_TEST(m.expires == FormatRfc3339(Start() + std::chrono::minutes(90)));
 
   spec.expires = "-1h";  // already expired
-  auto expired = BuildRelease(spec, temp.dir, 1, Start(), keys.release_keys());
+  auto expired = BuildRelease(spec, temp.path(), 1, Start(), keys.release_keys());
   BOOST_REQUIRE(expired.ok());
   BOOST_TEST(expired->manifest.expires == "2026-03-01T11:00:00Z");
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_offset_is_an_error) {
-  TempDir temp;
+  TempDir temp("otasim-release-builder");
   Keys keys;
   ReleaseSpec spec = Spec("v2");
   spec.expires = "soon";
-  BOOST_TEST(!BuildRelease(spec, temp.dir, 1, Start(), keys.release_keys()).ok());
+  BOOST_TEST(!BuildRelease(spec, temp.path(), 1, Start(), keys.release_keys()).ok());
 }
 
 BOOST_AUTO_TEST_CASE(rogue_signer_verifies_only_with_the_rogue_key) {
-  TempDir temp;
+  TempDir temp("otasim-release-builder");
   Keys keys;
   ReleaseSpec spec = Spec("evil");
   spec.signer = "rogue";
-  auto release = BuildRelease(spec, temp.dir, 1, Start(), keys.release_keys());
+  auto release = BuildRelease(spec, temp.path(), 1, Start(), keys.release_keys());
   BOOST_REQUIRE(release.ok());
   BOOST_TEST(Verifies(release->envelope, keys.rogue));
   BOOST_TEST(!Verifies(release->envelope, keys.vendor));
@@ -264,11 +244,11 @@ BOOST_AUTO_TEST_CASE(rogue_signer_verifies_only_with_the_rogue_key) {
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_key_is_an_error) {
-  TempDir temp;
+  TempDir temp("otasim-release-builder");
   Keys keys;
   ReleaseSpec spec = Spec("evil");
   spec.signer = "rogue";
-  auto release = BuildRelease(spec, temp.dir, 1, Start(), ReleaseKeys{&keys.vendor, nullptr});
+  auto release = BuildRelease(spec, temp.path(), 1, Start(), ReleaseKeys{&keys.vendor, nullptr});
   BOOST_REQUIRE(!release.ok());
   BOOST_TEST(release.error().message().find("rogue") != std::string::npos);
 }

@@ -1,9 +1,7 @@
 #define BOOST_TEST_MODULE scenario_loader
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -11,10 +9,12 @@
 #include "plugin_host/registry.hpp"
 #include "scenario/loader.hpp"
 #include "scoring/grading.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace otasim;
 using namespace otasim::scenario;
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
 
 namespace {
 
@@ -38,27 +38,6 @@ struct Engine {
   }
   ValidationContext Context(const fs::path& library_root = {}) const {
     return {&registry, &catalogue, library_root};
-  }
-};
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "otasim-scenario-loader-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path Write(const std::string& rel, const std::string& text) const {
-    fs::path path = dir / rel;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
   }
 };
 
@@ -102,7 +81,7 @@ struct Failure {
 
 // Loads `text` from a fresh file (no library root) and returns the error it must give.
 Failure LoadFailure(const std::string& text) {
-  TempDir temp;
+  TempDir temp("otasim-scenario-loader");
   Failure f;
   f.file = temp.Write("scenario.yaml", text);
   auto loaded = LoadScenario(f.file, Engine::Get().Context());
@@ -176,11 +155,11 @@ BOOST_AUTO_TEST_CASE(load_library_returns_every_file_sorted_by_id) {
 // Ids sort differently from paths where a name is a prefix of another ("cut" and "cut-short",
 // "ab" and "ab-c"): the library must come back in id order, as documented.
 BOOST_AUTO_TEST_CASE(load_library_sorts_by_id_not_by_path) {
-  TempDir temp;
+  TempDir temp("otasim-scenario-loader");
   for (const std::string id : {"x/cut", "x/cut-short", "ab/two", "ab-c/one"}) {
     temp.Write("lib/" + id + ".yaml", Replace("id: test/sample", "id: " + id));
   }
-  auto library = LoadLibrary(Engine::Get().Context(temp.dir / "lib"));
+  auto library = LoadLibrary(Engine::Get().Context(temp.path() / "lib"));
   BOOST_REQUIRE_MESSAGE(library.ok(), (library.ok() ? "" : library.error().What()));
   std::vector<std::string> ids;
   for (const auto& s : *library) ids.push_back(s.id);
@@ -189,16 +168,16 @@ BOOST_AUTO_TEST_CASE(load_library_sorts_by_id_not_by_path) {
 }
 
 BOOST_AUTO_TEST_CASE(load_library_stops_at_the_first_bad_file) {
-  TempDir temp;
+  TempDir temp("otasim-scenario-loader");
   temp.Write("lib/test/sample.yaml", kValid);
   const fs::path bad = temp.Write("lib/test/broken.yaml", Replace("id: test/sample", "id: test/broken") + "colour: red\n");
-  auto library = LoadLibrary(Engine::Get().Context(temp.dir / "lib"));
+  auto library = LoadLibrary(Engine::Get().Context(temp.path() / "lib"));
   BOOST_REQUIRE(!library.ok());
   BOOST_TEST(StartsWith(library.error().message(), bad.string() + ":19: colour: "));
 }
 
 BOOST_AUTO_TEST_CASE(the_valid_sample_loads_with_what_it_says) {
-  TempDir temp;
+  TempDir temp("otasim-scenario-loader");
   auto spec = LoadScenario(temp.Write("s.yaml", kValid), Engine::Get().Context());
   BOOST_REQUIRE_MESSAGE(spec.ok(), (spec.ok() ? "" : spec.error().What()));
   BOOST_TEST(spec->id == "test/sample");
@@ -369,7 +348,7 @@ BOOST_AUTO_TEST_CASE(expect_running_an_unknown_release) {
 }
 
 BOOST_AUTO_TEST_CASE(installs_forms) {
-  TempDir temp;
+  TempDir temp("otasim-scenario-loader");
   for (const auto& [text, delta] : {std::pair{"unchanged", 0}, std::pair{"\"+2\"", 2}}) {
     auto spec = LoadScenario(
         temp.Write("s.yaml", Replace("reason: rollback,", std::string("installs: ") + text + ",")),
@@ -399,7 +378,7 @@ BOOST_AUTO_TEST_CASE(image_requests_must_be_a_count) {
 }
 
 BOOST_AUTO_TEST_CASE(image_requests_forms_parse) {
-  TempDir temp;
+  TempDir temp("otasim-scenario-loader");
   struct Case {
     std::string text;
     std::optional<std::uint64_t> min, max;
@@ -476,9 +455,9 @@ BOOST_AUTO_TEST_CASE(bad_id_form) {
 }
 
 BOOST_AUTO_TEST_CASE(id_not_matching_the_library_path) {
-  TempDir temp;
+  TempDir temp("otasim-scenario-loader");
   const fs::path file = temp.Write("lib/tamper/other.yaml", kValid);
-  auto loaded = LoadScenario(file, Engine::Get().Context(temp.dir / "lib"));
+  auto loaded = LoadScenario(file, Engine::Get().Context(temp.path() / "lib"));
   BOOST_REQUIRE(!loaded.ok());
   const std::string& message = loaded.error().message();
   BOOST_TEST_MESSAGE(message);
@@ -488,7 +467,7 @@ BOOST_AUTO_TEST_CASE(id_not_matching_the_library_path) {
 
   // The same file in its right place loads.
   const fs::path right = temp.Write("lib/test/sample.yaml", kValid);
-  auto ok = LoadScenario(right, Engine::Get().Context(temp.dir / "lib"));
+  auto ok = LoadScenario(right, Engine::Get().Context(temp.path() / "lib"));
   BOOST_TEST(ok.ok(), (ok.ok() ? "" : ok.error().What()));
 }
 
@@ -562,7 +541,7 @@ BOOST_AUTO_TEST_CASE(the_standard_suite_resolves_to_every_library_scenario) {
 }
 
 BOOST_AUTO_TEST_CASE(suite_file_errors_name_the_field) {
-  TempDir temp;
+  TempDir temp("otasim-scenario-loader");
   const fs::path file = temp.Write("suite.yaml", "name: s\nscenarios: []\n");
   auto suite = LoadSuite(file);
   BOOST_REQUIRE(!suite.ok());

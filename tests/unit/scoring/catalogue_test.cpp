@@ -1,38 +1,19 @@
 #define BOOST_TEST_MODULE scoring_catalogue
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "scoring/grading.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace otasim::scoring;
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
 
 namespace {
 
 const fs::path kCatalogue = fs::path(OTASIM_SOURCE_DIR) / "scenarios/requirements.yaml";
-
-// A scratch directory per test, removed afterwards.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "otasim-catalogue-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  fs::path Write(const std::string& name, const std::string& text) const {
-    fs::path path = dir / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-};
 
 // The error message of loading `text` as a catalogue; fails the test if it loads.
 std::string LoadError(const TempDir& temp, const std::string& text, fs::path* where = nullptr) {
@@ -90,7 +71,7 @@ BOOST_AUTO_TEST_CASE(real_catalogue_loads_with_all_design_requirements) {
 }
 
 BOOST_AUTO_TEST_CASE(small_catalogue_loads_in_file_order_with_defaults) {
-  TempDir temp;
+  TempDir temp("otasim-catalogue");
   auto catalogue = LoadCatalogue(temp.Write("ok.yaml", kGood));
   BOOST_REQUIRE_MESSAGE(catalogue.ok(), (catalogue.ok() ? "" : catalogue.error().What()));
   BOOST_REQUIRE(catalogue->requirements.size() == 2u);
@@ -101,7 +82,7 @@ BOOST_AUTO_TEST_CASE(small_catalogue_loads_in_file_order_with_defaults) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_field_names_file_line_requirement_and_field) {
-  TempDir temp;
+  TempDir temp("otasim-catalogue");
   fs::path path;
   std::string message = LoadError(temp, R"(requirements:
   - id: UPD-0
@@ -116,7 +97,7 @@ BOOST_AUTO_TEST_CASE(missing_field_names_file_line_requirement_and_field) {
 }
 
 BOOST_AUTO_TEST_CASE(wrong_type_points_at_the_value) {
-  TempDir temp;
+  TempDir temp("otasim-catalogue");
   fs::path path;
   std::string message = LoadError(temp, R"(requirements:
   - id: UPD-1
@@ -143,7 +124,7 @@ BOOST_AUTO_TEST_CASE(wrong_type_points_at_the_value) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_and_repeated_fields_are_refused) {
-  TempDir temp;
+  TempDir temp("otasim-catalogue");
   std::string message = LoadError(temp, R"(requirements:
   - id: UPD-1
     pillar: update
@@ -169,7 +150,7 @@ BOOST_AUTO_TEST_CASE(unknown_and_repeated_fields_are_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_ids_are_refused) {
-  TempDir temp;
+  TempDir temp("otasim-catalogue");
   std::string message = LoadError(temp, R"(requirements:
   - {id: UPD-1, pillar: update, title: A, statement: a}
   - {id: UPD-2, pillar: update, title: B, statement: b}
@@ -179,7 +160,7 @@ BOOST_AUTO_TEST_CASE(duplicate_ids_are_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_values_are_refused) {
-  TempDir temp;
+  TempDir temp("otasim-catalogue");
   std::string message =
       LoadError(temp, "requirements:\n  - {id: X-1, pillar: safety, title: A, statement: a}\n");
   BOOST_TEST(message.find(":2: requirement 'X-1': field 'pillar' must be") != std::string::npos,
@@ -197,7 +178,7 @@ BOOST_AUTO_TEST_CASE(bad_values_are_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(files_that_are_not_catalogues_give_errors_not_crashes) {
-  TempDir temp;
+  TempDir temp("otasim-catalogue");
   fs::path path;
   std::string message = LoadError(temp, "requirements:\n  - {id: UPD-1, title: [unclosed\n", &path);
   BOOST_TEST(message.rfind(path.string() + ":", 0) == 0, message);
@@ -214,7 +195,7 @@ BOOST_AUTO_TEST_CASE(files_that_are_not_catalogues_give_errors_not_crashes) {
   message = LoadError(temp, "requirements:\n  - just-a-string\n");
   BOOST_TEST(message.find(":2: requirement #1: expected a mapping") != std::string::npos, message);
 
-  auto missing = LoadCatalogue(temp.dir / "does-not-exist.yaml");
+  auto missing = LoadCatalogue(temp.path() / "does-not-exist.yaml");
   BOOST_REQUIRE(!missing.ok());
   BOOST_TEST(missing.error().message().find("does-not-exist.yaml") != std::string::npos);
 }

@@ -1,36 +1,18 @@
 #define BOOST_TEST_MODULE scoring_grading
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "scoring/grading.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace otasim::scoring;
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
 
 namespace {
 
 const fs::path kSource = OTASIM_SOURCE_DIR;
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "otasim-grading-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  fs::path Write(const std::string& name, const std::string& text) const {
-    fs::path path = dir / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-};
 
 Catalogue RealCatalogue() {
   auto catalogue = LoadCatalogue(kSource / "scenarios/requirements.yaml");
@@ -228,7 +210,7 @@ BOOST_AUTO_TEST_CASE(grade_needs_a_lower_level_too) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_requirement_in_profile_names_only_it) {
-  TempDir temp;
+  TempDir temp("otasim-grading");
   fs::path path = temp.Write("p.yaml", R"(name: strict
 levels:
   - name: bronze
@@ -245,7 +227,7 @@ levels:
 }
 
 BOOST_AUTO_TEST_CASE(bad_profiles_are_refused_with_file_line_and_field) {
-  TempDir temp;
+  TempDir temp("otasim-grading");
   Catalogue catalogue = RealCatalogue();
   auto error_of = [&](const std::string& text) {
     auto profile = LoadGradingProfile(temp.Write("p.yaml", text), catalogue);

@@ -11,45 +11,27 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <thread>
 
 #include "target/process.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace otasim;
 using namespace otasim::target;
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
+using otasim::testing::Slurp;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "otasim-process-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 ProcessSpec Shell(const std::string& script, const TempDir& temp,
                   std::chrono::milliseconds timeout = 10s) {
   ProcessSpec spec;
   spec.argv = {"/bin/sh", "-c", script};
-  spec.stdout_file = temp.dir / "stdout";
-  spec.stderr_file = temp.dir / "stderr";
+  spec.stdout_file = temp.path() / "stdout";
+  spec.stderr_file = temp.path() / "stderr";
   spec.timeout = timeout;
   return spec;
 }
@@ -98,7 +80,7 @@ struct Subreaper {
 BOOST_AUTO_TEST_SUITE(process_tests)
 
 BOOST_AUTO_TEST_CASE(exit_code_is_captured) {
-  TempDir temp;
+  TempDir temp("otasim-process");
   auto r = Run(Shell("exit 20", temp));
   BOOST_TEST(r.exited);
   BOOST_TEST(r.exit_code == 20);
@@ -111,33 +93,33 @@ BOOST_AUTO_TEST_CASE(exit_code_is_captured) {
 }
 
 BOOST_AUTO_TEST_CASE(stdout_and_stderr_go_to_their_files_truncated) {
-  TempDir temp;
-  std::ofstream(temp.dir / "stdout") << std::string(10000, 'x');
+  TempDir temp("otasim-process");
+  std::ofstream(temp.path() / "stdout") << std::string(10000, 'x');
   auto r = Run(Shell("echo to-out; echo to-err >&2; echo more-out", temp));
   BOOST_TEST(r.exit_code == 0);
-  BOOST_TEST(Slurp(temp.dir / "stdout") == "to-out\nmore-out\n");
-  BOOST_TEST(Slurp(temp.dir / "stderr") == "to-err\n");
+  BOOST_TEST(Slurp(temp.path() / "stdout") == "to-out\nmore-out\n");
+  BOOST_TEST(Slurp(temp.path() / "stderr") == "to-err\n");
 }
 
 BOOST_AUTO_TEST_CASE(stdin_is_empty) {
-  TempDir temp;
+  TempDir temp("otasim-process");
   auto r = Run(Shell("cat; echo done", temp, 5s));
   BOOST_TEST(!r.timed_out);
-  BOOST_TEST(Slurp(temp.dir / "stdout") == "done\n");
+  BOOST_TEST(Slurp(temp.path() / "stdout") == "done\n");
 }
 
 BOOST_AUTO_TEST_CASE(without_output_files_output_is_discarded) {
-  TempDir temp;
+  TempDir temp("otasim-process");
   ProcessSpec spec = Shell("echo hi; exit 3", temp);
   spec.stdout_file.clear();
   spec.stderr_file.clear();
   auto r = Run(spec);
   BOOST_TEST(r.exit_code == 3);
-  BOOST_TEST(!fs::exists(temp.dir / "stdout"));
+  BOOST_TEST(!fs::exists(temp.path() / "stdout"));
 }
 
 BOOST_AUTO_TEST_CASE(extra_env_is_visible_and_overrides) {
-  TempDir temp;
+  TempDir temp("otasim-process");
   ::setenv("OTASIM_TEST_INHERITED", "from-parent", 1);
   ::setenv("OTASIM_TEST_OVERRIDE", "old", 1);
   ProcessSpec spec = Shell(
@@ -147,14 +129,14 @@ BOOST_AUTO_TEST_CASE(extra_env_is_visible_and_overrides) {
   spec.extra_env = {{"OTASIM_TEST_VAR", "hello world"}, {"OTASIM_TEST_OVERRIDE", "new"}};
   auto r = Run(spec);
   BOOST_TEST(r.exit_code == 0);
-  BOOST_TEST(Slurp(temp.dir / "stdout") == "hello world|from-parent|new");
-  BOOST_TEST(Slurp(temp.dir / "stderr") == "1\n");  // one definition, not two
+  BOOST_TEST(Slurp(temp.path() / "stdout") == "hello world|from-parent|new");
+  BOOST_TEST(Slurp(temp.path() / "stderr") == "1\n");  // one definition, not two
   ::unsetenv("OTASIM_TEST_INHERITED");
   ::unsetenv("OTASIM_TEST_OVERRIDE");
 }
 
 BOOST_AUTO_TEST_CASE(a_signal_is_reported) {
-  TempDir temp;
+  TempDir temp("otasim-process");
   auto r = Run(Shell("kill -TERM $$; sleep 5", temp));
   BOOST_TEST(!r.exited);
   BOOST_TEST(!r.timed_out);
@@ -163,7 +145,7 @@ BOOST_AUTO_TEST_CASE(a_signal_is_reported) {
 }
 
 BOOST_AUTO_TEST_CASE(a_sleeping_process_is_killed_at_the_deadline) {
-  TempDir temp;
+  TempDir temp("otasim-process");
   const auto start = std::chrono::steady_clock::now();
   auto r = Run(Shell("sleep 30", temp, 300ms));
   const auto took = std::chrono::steady_clock::now() - start;
@@ -176,7 +158,7 @@ BOOST_AUTO_TEST_CASE(a_sleeping_process_is_killed_at_the_deadline) {
 }
 
 BOOST_AUTO_TEST_CASE(a_process_that_ignores_sigterm_is_still_killed) {
-  TempDir temp;
+  TempDir temp("otasim-process");
   const auto start = std::chrono::steady_clock::now();
   auto r = Run(Shell("trap '' TERM INT HUP; while :; do sleep 1; done", temp, 300ms));
   BOOST_TEST(r.timed_out);
@@ -184,9 +166,9 @@ BOOST_AUTO_TEST_CASE(a_process_that_ignores_sigterm_is_still_killed) {
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_program_is_an_error) {
-  TempDir temp;
+  TempDir temp("otasim-process");
   ProcessSpec spec;
-  spec.argv = {(temp.dir / "no-such-program").string()};
+  spec.argv = {(temp.path() / "no-such-program").string()};
   auto r = RunProcess(spec);
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST((r.error().code() == Errc::kIo));
@@ -200,8 +182,8 @@ BOOST_AUTO_TEST_CASE(a_missing_program_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(a_grandchild_left_behind_is_killed) {
   Subreaper subreaper;
-  TempDir temp;
-  const fs::path pid_file = temp.dir / "grandchild.pid";
+  TempDir temp("otasim-process");
+  const fs::path pid_file = temp.path() / "grandchild.pid";
   // The child forks a grandchild that sleeps "forever" and exits at once.
   const auto start = std::chrono::steady_clock::now();
   auto r = Run(Shell("sleep 1000 & echo $! > '" + pid_file.string() + "'; exit 4", temp, 20s));
@@ -216,8 +198,8 @@ BOOST_AUTO_TEST_CASE(a_grandchild_left_behind_is_killed) {
 
 BOOST_AUTO_TEST_CASE(a_grandchild_does_not_keep_the_call_past_the_deadline) {
   Subreaper subreaper;
-  TempDir temp;
-  const fs::path pid_file = temp.dir / "grandchild.pid";
+  TempDir temp("otasim-process");
+  const fs::path pid_file = temp.path() / "grandchild.pid";
   // The child waits for its grandchild, which sleeps "forever".
   const auto start = std::chrono::steady_clock::now();
   auto r = Run(Shell("sleep 1000 & echo $! > '" + pid_file.string() + "'; wait", temp, 500ms));

@@ -1,40 +1,20 @@
 #define BOOST_TEST_MODULE target_profile
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "target/profile.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace otasim;
 using namespace otasim::target;
 namespace fs = std::filesystem;
+using otasim::testing::TempDir;
 
 namespace {
 
 const fs::path kProfiles = fs::path(OTASIM_SOURCE_DIR) / "targets/profiles";
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "otasim-profile-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path Write(const std::string& name, const std::string& text) const {
-    fs::path path = dir / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-};
 
 // A valid profile; line numbers in the comments.
 const std::string kValid =
@@ -66,7 +46,7 @@ bool Contains(const std::string& text, const std::string& part) {
 
 // Loads `text` and checks the error opens with FILE:LINE: FIELD:, returning the message.
 std::string ExpectError(const std::string& text, int line, const std::string& field) {
-  TempDir temp;
+  TempDir temp("otasim-profile");
   const fs::path file = temp.Write("profile.yaml", text);
   auto loaded = LoadTargetProfile(file);
   BOOST_REQUIRE_MESSAGE(!loaded.ok(), "the profile loaded but should not have");
@@ -104,7 +84,7 @@ BOOST_AUTO_TEST_CASE(the_reference_profile_loads) {
 }
 
 BOOST_AUTO_TEST_CASE(the_sample_profile_loads) {
-  TempDir temp;
+  TempDir temp("otasim-profile");
   auto p = LoadTargetProfile(temp.Write("p.yaml", kValid));
   BOOST_REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().What()));
   BOOST_TEST(p->power_cut == "none");
@@ -170,7 +150,7 @@ BOOST_AUTO_TEST_CASE(param_without_help) {
 }
 
 BOOST_AUTO_TEST_CASE(not_yaml_and_empty) {
-  TempDir temp;
+  TempDir temp("otasim-profile");
   const fs::path broken = temp.Write("broken.yaml", "name: [x\n");
   auto a = LoadTargetProfile(broken);
   BOOST_REQUIRE(!a.ok());
@@ -229,13 +209,13 @@ BOOST_AUTO_TEST_CASE(by_path) {
   BOOST_REQUIRE(path.ok());
   BOOST_TEST(*path == fs::path(file));
 
-  TempDir temp;
+  TempDir temp("otasim-profile");
   const fs::path mine = temp.Write("mine.yaml", kValid);
   auto found = FindTargetProfile(mine.string(), kProfiles);
   BOOST_REQUIRE(found.ok());
   BOOST_TEST(*found == mine);
 
-  auto missing = FindTargetProfile((temp.dir / "absent.yaml").string(), kProfiles);
+  auto missing = FindTargetProfile((temp.path() / "absent.yaml").string(), kProfiles);
   BOOST_REQUIRE(!missing.ok());
   BOOST_TEST((missing.error().code() == Errc::kNotFound));
   BOOST_TEST(Contains(missing.error().message(), "absent.yaml"));
@@ -249,11 +229,11 @@ BOOST_AUTO_TEST_CASE(unknown_name_lists_the_known_ones) {
   BOOST_TEST(Contains(path.error().message(), "known: "));
   BOOST_TEST(Contains(path.error().message(), "reference"));
 
-  TempDir temp;
+  TempDir temp("otasim-profile");
   temp.Write("beta.yaml", kValid);
   temp.Write("alpha.yaml", kValid);
   temp.Write("notes.txt", "not a profile");
-  auto local = FindTargetProfile("gamma", temp.dir);
+  auto local = FindTargetProfile("gamma", temp.path());
   BOOST_REQUIRE(!local.ok());
   BOOST_TEST(Contains(local.error().message(), "alpha"));
   BOOST_TEST(Contains(local.error().message(), "beta"));
