@@ -21,6 +21,9 @@ struct TlsMaterial {
   std::string server_cert;   // leaf for 127.0.0.1 / localhost, issued by the CA
   std::string server_key;
   std::string client_ca;     // CA that issued device identities (for mutual TLS)
+  // DTLS pre-shared key of the device (CoAPS with security psk): identity and raw key bytes.
+  std::string psk_identity;
+  std::string psk_key;
 };
 
 class ServerEnvironment : public SessionContext {

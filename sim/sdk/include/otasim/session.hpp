@@ -13,6 +13,7 @@
 
 #include "otasim/crypto.hpp"
 #include "otasim/manifest.hpp"
+#include "otasim/message_bus.hpp"
 #include "otasim/result.hpp"
 
 namespace otasim {
@@ -87,6 +88,8 @@ class SessionContext {
   virtual std::uint64_t Seed(std::string_view component) const = 0;
   // The device's notion of now for this step (its clock is injectable).
   virtual std::string DeviceNow() const = 0;
+  // The run's MQTT broker for this session; nullptr unless the session runs over MQTT.
+  virtual const BrokerAccess* broker() const { return nullptr; }
 };
 
 }  // namespace otasim
