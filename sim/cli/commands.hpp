@@ -32,6 +32,10 @@ struct RunOptions {
   std::string out_dir = "out";
   std::uint64_t seed = 1;
   bool keep_work = false;
+  // MQTT: an existing broker ("mqtts://user:pass@host:port") instead of a private Mosquitto,
+  // and the CA its certificate chains to.
+  std::string broker_url;
+  std::string broker_ca_file;
   std::vector<std::string> command_line;
 };
 

@@ -34,6 +34,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out", run.out_dir, "Output directory for reports and evidence")->capture_default_str();
   run_cmd->add_option("--seed", run.seed, "Seed of every random choice")->capture_default_str();
   run_cmd->add_flag("--keep-work", run.keep_work, "Keep each session's private directory");
+  run_cmd->add_option("--broker", run.broker_url,
+                      "MQTT: use this broker (mqtt[s]://USER:PASS@HOST:PORT) instead of a private Mosquitto")
+      ->type_name("URL");
+  run_cmd->add_option("--broker-ca", run.broker_ca_file, "MQTT: CA file of the --broker's certificate")
+      ->type_name("FILE");
 
   std::string what;
   auto* list_cmd = app.add_subcommand("list", "List scenarios, suites, plugins, requirements or targets");

@@ -10,6 +10,8 @@
 #include <iostream>
 #include <mutex>
 
+#include "broker/broker_service.hpp"
+#include "broker/broker_url.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress_printer.hpp"
 #include "otasim/time.hpp"
@@ -89,6 +91,23 @@ std::vector<scenario::ScenarioSpec> SelectScenarios(const std::vector<scenario::
   return *resolved;
 }
 
+// One broker for the whole run, started only when some session runs over MQTT. It must be
+// started from the main thread: Mosquitto dies with the thread that started it.
+Result<std::unique_ptr<broker::BrokerService>> StartBroker(const RunOptions& options,
+                                                           const std::vector<scenario::PlannedSession>& plan,
+                                                           const std::filesystem::path& work_root) {
+  broker::BrokerServiceOptions broker_options;
+  broker_options.dir = work_root / "broker";
+  for (const auto& session : plan) {
+    if (session.protocol == "mqtt") broker_options.device_users.push_back(scenario::BrokerUserFor(session.tag));
+  }
+  if (broker_options.device_users.empty()) return std::unique_ptr<broker::BrokerService>();
+  if (!options.broker_url.empty()) {
+    broker_options.external = broker::ExternalBroker{options.broker_url, options.broker_ca_file};
+  }
+  return broker::BrokerService::Start(broker_options);
+}
+
 int ExitCode(const std::vector<scoring::ScenarioResult>& results) {
   bool findings = false, errors = false;
   for (const auto& r : results) {
@@ -166,8 +185,25 @@ int RunCommand(const CommonOptions& common, const RunOptions& options) {
   run.seed = options.seed;
   run.keep_work = options.keep_work;
 
+  if (!options.broker_url.empty()) {
+    if (auto url = broker::ParseBrokerUrl(options.broker_url); !url) {
+      return BadInput("--broker: " + url.error().message());
+    }
+  }
   const auto plan = scenario::PlanSessions(chosen, protocols);
   if (plan.empty()) return BadInput("no scenario applies to the chosen protocols");
+  InstallInterruptHandler();  // before the broker starts, so that Ctrl-C always stops it
+  auto broker = StartBroker(options, plan, work_template);
+  if (!broker) {
+    std::cerr << "otasim: MQTT broker: " << broker.error().message() << "\n";
+    std::filesystem::remove_all(work_template, ec);
+    return kExitHarness;
+  }
+  if (*broker) {
+    broker::BrokerService* service = broker->get();
+    run.broker_for = [service](const std::string& user) { return service->ForSession(user); };
+    run.broker_ca_pem = service->ca_pem();
+  }
   const std::string started = FormatRfc3339(std::chrono::floor<std::chrono::seconds>(NowUtc()));
   const auto t0 = std::chrono::steady_clock::now();
   ProgressPrinter printer(isatty(STDERR_FILENO) != 0, common.quiet, common.verbose);
@@ -176,10 +212,14 @@ int RunCommand(const CommonOptions& common, const RunOptions& options) {
               << suite->name << "' against target '" << profile->name << "' (" << options.jobs
               << " in parallel, seed " << options.seed << ")" << std::endl;
   }
-  InstallInterruptHandler();
   auto results = scenario::RunSessions(
       run, plan, options.jobs, [&](const scenario::Progress& p) { printer.Update(p); }, &g_cancel);
   printer.Finish();
+  if (*broker) {
+    if (Status stopped = (*broker)->Stop(); !stopped) {
+      std::cerr << "otasim: stopping the MQTT broker: " << stopped.error().message() << "\n";
+    }
+  }
   if (!options.keep_work) std::filesystem::remove_all(work_template, ec);
 
   report::RunReport rep;

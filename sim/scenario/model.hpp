@@ -7,11 +7,15 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace otasim::scenario {
 
 inline constexpr const char* kProtocols[] = {"http", "coap", "mqtt"};
+
+// The server model that plays the update service over each protocol ("" for an unknown one).
+std::string ServerModelFor(std::string_view protocol);
 
 // A release the session builds and signs: image of `size` pseudo-random bytes plus manifest.
 struct ReleaseSpec {
@@ -84,6 +88,8 @@ struct ScenarioSpec {
   std::string summary;
   std::vector<std::string> requirements;
   std::vector<std::string> protocols;  // empty: any protocol
+  // Parameters of the server model per protocol ("coap" -> {"security": "psk"}).
+  std::map<std::string, std::map<std::string, std::string>> server_params;
   std::map<std::string, ReleaseSpec> releases;
   std::string initial_release;
   std::vector<StepSpec> steps;

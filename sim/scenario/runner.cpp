@@ -13,7 +13,9 @@ std::vector<PlannedSession> PlanSessions(const std::vector<ScenarioSpec>& scenar
   std::vector<PlannedSession> plan;
   for (const auto& scenario : scenarios) {
     for (const auto& protocol : protocols) {
-      if (scenario.AppliesTo(protocol)) plan.push_back({&scenario, protocol});
+      if (scenario.AppliesTo(protocol)) {
+        plan.push_back({&scenario, protocol, "s" + std::to_string(plan.size() + 1)});
+      }
     }
   }
   return plan;
@@ -52,7 +54,8 @@ std::vector<scoring::ScenarioResult> RunSessions(const RunContext& run,
         state.finished = nullptr;
         if (progress) progress(state);
       }
-      scoring::ScenarioResult result = RunSession(run, *plan[index].scenario, plan[index].protocol);
+      scoring::ScenarioResult result = RunSession(run, *plan[index].scenario, plan[index].protocol,
+                                                   plan[index].tag);
       std::lock_guard lock(mutex);
       results[index] = std::move(result);
       state.running.erase(std::find(state.running.begin(), state.running.end(), name));

@@ -16,6 +16,7 @@ namespace otasim::scenario {
 struct PlannedSession {
   const ScenarioSpec* scenario = nullptr;
   std::string protocol;
+  std::string tag;  // "s<position in the full plan, from 1>": stable under -j and sharding
 };
 
 // Every applicable (scenario, protocol) pair, scenarios in the given order, then protocols.

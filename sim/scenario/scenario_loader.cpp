@@ -38,6 +38,13 @@ bool Expectations::empty() const {
          !status_report && !image_requests && !max_extra_bytes_read && !resumed;
 }
 
+std::string ServerModelFor(std::string_view protocol) {
+  if (protocol == "http") return "server.http-poll";
+  if (protocol == "coap") return "server.coap-poll";
+  if (protocol == "mqtt") return "server.mqtt-jobs";
+  return "";
+}
+
 bool ScenarioSpec::AppliesTo(const std::string& protocol) const {
   return protocols.empty() ||
          std::find(protocols.begin(), protocols.end(), protocol) != protocols.end();
@@ -65,7 +72,7 @@ class ScenarioParser {
   Result<ScenarioSpec> Parse() {
     const YAML::Node& root = y_.root();
     OTASIM_CHECK(y_.CheckMap(root, "", {"id", "title", "summary", "requirements", "protocols",
-                                        "releases", "device", "steps"}));
+                                        "servers", "releases", "device", "steps"}));
     ScenarioSpec s;
     OTASIM_TRY(auto id, y_.String(root, "id", "", true));
     s.id = *id;
@@ -88,6 +95,7 @@ class ScenarioParser {
       }
     }
     OTASIM_CHECK(ParseProtocols(s));
+    OTASIM_CHECK(ParseServers(s));
     OTASIM_CHECK(ParseReleases(s));
     OTASIM_CHECK(ParseDevice(s));
     OTASIM_CHECK(ParseSteps(s));
@@ -105,6 +113,34 @@ class ScenarioParser {
       }
     }
     s.protocols = protocols;
+    protocols_ = protocols;
+    return {};
+  }
+
+  // servers: {coap: {security: psk}} — parameters of the server model of each protocol.
+  Status ParseServers(ScenarioSpec& s) {
+    const YAML::Node node = y_.root()["servers"];
+    if (!node.IsDefined() || node.IsNull()) return {};
+    if (!node.IsMap()) return y_.ErrorAt(node, "servers", "expected a mapping of protocol to parameters");
+    for (const auto& entry : node) {
+      const std::string protocol = entry.first.Scalar();
+      const std::string where = "servers." + protocol;
+      const std::string server = ServerModelFor(protocol);
+      if (server.empty()) {
+        return y_.ErrorAt(entry.first, where, "unknown protocol '" + protocol + "' (http, coap, mqtt)");
+      }
+      if (!s.AppliesTo(protocol)) {
+        return y_.ErrorAt(entry.first, where, "the scenario does not run over " + protocol);
+      }
+      OTASIM_TRY(auto params, y_.StringMap(node, protocol.c_str(), "servers"));
+      if (ctx_.registry != nullptr) {
+        auto type = ctx_.registry->Require(server);
+        if (!type) return y_.ErrorAt(entry.first, where, type.error().message());
+        auto bound = Params::Bind((*type)->info.params, params, server);
+        if (!bound) return y_.ErrorAt(entry.second, where, bound.error().message());
+      }
+      s.server_params[protocol] = std::move(params);
+    }
     return {};
   }
 
@@ -270,6 +306,21 @@ class ScenarioParser {
         auto bound = Params::Bind((*type)->info.params, spec.params, spec.id);
         if (!bound) return y_.ErrorAt(a["params"].IsDefined() ? a["params"] : a, aw + ".params",
                                       bound.error().message());
+        // An attack bound to some protocols needs a scenario that runs only over those.
+        const auto& only = (*type)->info.protocols;
+        if (!only.empty()) {
+          const bool fits = !protocols_.empty() &&
+                            std::all_of(protocols_.begin(), protocols_.end(), [&](const std::string& p) {
+                              return std::find(only.begin(), only.end(), p) != only.end();
+                            });
+          if (!fits) {
+            std::string list;
+            for (const auto& p : only) list += (list.empty() ? "" : ", ") + p;
+            return y_.ErrorAt(a["id"], aw + ".id",
+                              "'" + spec.id + "' applies only to " + list +
+                                  ": declare the scenario's protocols as a subset of them");
+          }
+        }
       }
       step.attacks.push_back(std::move(spec));
     }
@@ -372,6 +423,7 @@ class ScenarioParser {
 
   const YamlReader& y_;
   const ValidationContext& ctx_;
+  std::vector<std::string> protocols_;  // the scenario's, empty: any
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <random>
 
 #include "otasim/files.hpp"
 #include "otasim/time.hpp"
@@ -21,7 +22,7 @@ using scoring::StepResult;
 using scoring::Verdict;
 
 constexpr const char* kDeviceId = "dev-0001";
-const std::map<std::string, std::string> kServerForProtocol = {{"http", "server.http-poll"}};
+constexpr std::size_t kPskBytes = 16;
 
 std::int64_t MsSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
@@ -56,7 +57,11 @@ Result<SessionKeys> MakeKeys(const std::string& device_id) {
   device_req.server = false;
   device_req.client = true;
   OTASIM_TRY(auto device, ca.Issue(device_req));
-  TlsMaterial tls{ca.cert_pem(), server.cert_pem, server.key_pem, ca.cert_pem()};
+  TlsMaterial tls{ca.cert_pem(), server.cert_pem, server.key_pem, ca.cert_pem(), device_id, {}};
+  // The DTLS pre-shared key: fresh per session, from the OS (never derived from the seed,
+  // which is printed in the report).
+  std::random_device random;
+  for (std::size_t i = 0; i < kPskBytes; ++i) tls.psk_key.push_back(static_cast<char>(random() & 0xff));
   return SessionKeys{std::move(vendor), std::move(rogue), std::move(tls), std::move(device)};
 }
 
@@ -86,8 +91,8 @@ Outcome ClassifyCheck(const target::VerbRun& run, bool power_cut_planned) {
 
 class Session {
  public:
-  Session(const RunContext& run, const ScenarioSpec& spec, std::string protocol)
-      : run_(run), spec_(spec), protocol_(std::move(protocol)) {
+  Session(const RunContext& run, const ScenarioSpec& spec, std::string protocol, std::string tag)
+      : run_(run), spec_(spec), protocol_(std::move(protocol)), tag_(std::move(tag)) {
     result_.id = spec.id;
     result_.title = spec.title;
     result_.protocol = protocol_;
@@ -124,8 +129,11 @@ class Session {
         }
       }
     }
-    if (!kServerForProtocol.count(protocol_)) {
+    if (ServerModelFor(protocol_).empty()) {
       return MakeError(Errc::kUnsupported, "no server model for protocol " + protocol_);
+    }
+    if (protocol_ == "mqtt" && !run_.broker_for) {
+      return MakeError(Errc::kInternal, "an MQTT session without the run's broker");
     }
     evidence_ = run_.out_dir / result_.evidence_dir;
     work_ = run_.work_root / SafeName(spec_.id + "@" + protocol_);
@@ -162,15 +170,29 @@ class Session {
       env_->AddRelease(std::move(release));
     }
 
-    OTASIM_TRY(server_, run_.registry->CreateServer(kServerForProtocol.at(protocol_), {},
+    const auto dev = work_ / "device";
+    std::string broker_password;
+    if (protocol_ == "mqtt") {
+      OTASIM_TRY(BrokerAccess access, run_.broker_for(BrokerUserFor(tag_)));
+      broker_password = access.device_password;
+      env_->SetBroker(std::move(access));
+    }
+    std::map<std::string, std::string> server_params;
+    if (auto it = spec_.server_params.find(protocol_); it != spec_.server_params.end()) {
+      server_params = it->second;
+    }
+    OTASIM_TRY(server_, run_.registry->CreateServer(ServerModelFor(protocol_), server_params,
                                                     "session " + spec_.id));
     OTASIM_TRY(nlohmann::json endpoint, server_->Start(*env_));
     server_started_ = true;
     env_->timeline().Add("server", "started", endpoint);
+    OTASIM_CHECK(AddDeviceCredentials(endpoint, broker_password));
 
-    // Files the device is given: CA, its identity, the vendor's public key.
-    const auto dev = work_ / "device";
-    OTASIM_CHECK(WriteFileAtomic(dev / "ca.pem", keys_->tls.ca_cert));
+    // Files the device is given: CA, its identity, the vendor's public key. Over MQTT the
+    // device also trusts the run's broker CA.
+    std::string ca_bundle = keys_->tls.ca_cert;
+    if (protocol_ == "mqtt") ca_bundle += run_.broker_ca_pem;
+    OTASIM_CHECK(WriteFileAtomic(dev / "ca.pem", ca_bundle));
     OTASIM_CHECK(WriteFileAtomic(dev / "device.pem", keys_->device_identity.cert_pem));
     OTASIM_CHECK(WriteFileAtomic(dev / "device.key", keys_->device_identity.key_pem, kPermsPrivate));
     OTASIM_CHECK(WriteFileAtomic(dev / "vendor.pub.pem", keys_->vendor.Public().ToPem()));
@@ -186,7 +208,7 @@ class Session {
                  {"client_cert", (dev / "device.pem").string()},
                  {"client_key", (dev / "device.key").string()}}},
         {"trust_anchors", {(dev / "vendor.pub.pem").string()}},
-        {"limits", {{"max_image_bytes", 64ull << 20}, {"timeout_ms", 5000}, {"poll_interval_ms", 500}}},
+        {"limits", {{"max_image_bytes", 64ull << 20}, {"timeout_ms", 3000}, {"poll_interval_ms", 500}}},
         {"now", FormatRfc3339(start_time_)},
         {"initial_firmware",
          {{"manifest", (work_ / "releases" / (initial->name + ".manifest.json")).string()},
@@ -204,6 +226,27 @@ class Session {
                                             provision.process.Describe() + " (see device.log)");
     }
     OTASIM_TRY(state_, ObserveState("after provisioning"));
+    return {};
+  }
+
+  // The secrets the endpoint block names by file: the DTLS pre-shared key (CoAPS with
+  // security psk) and the device's broker credentials (MQTT).
+  Status AddDeviceCredentials(nlohmann::json& endpoint, const std::string& broker_password) {
+    const auto dev = work_ / "device";
+    if (protocol_ == "coap" && endpoint.value("security", "") == "psk") {
+      OTASIM_CHECK(WriteFileAtomic(dev / "device.psk",
+                                   crypto::HexEncode(crypto::AsBytes(keys_->tls.psk_key)) + "\n",
+                                   kPermsPrivate));
+      endpoint["psk_identity"] = keys_->tls.psk_identity;
+      endpoint["psk_file"] = (dev / "device.psk").string();
+    }
+    if (protocol_ == "mqtt") {
+      const BrokerAccess* access = env_->broker();
+      OTASIM_CHECK(WriteFileAtomic(dev / "broker.pass", broker_password + "\n", kPermsPrivate));
+      endpoint["client_id"] = access->device_username;
+      endpoint["username"] = access->device_username;
+      endpoint["password_file"] = (dev / "broker.pass").string();
+    }
     return {};
   }
 
@@ -379,6 +422,7 @@ class Session {
   const RunContext& run_;
   const ScenarioSpec& spec_;
   const std::string protocol_;
+  const std::string tag_;
   ScenarioResult result_;
   bool skip_ = false;
   std::filesystem::path evidence_;
@@ -395,14 +439,18 @@ class Session {
 
 }  // namespace
 
+std::string BrokerUserFor(const std::string& session_tag) {
+  return std::string(kDeviceId) + "-" + session_tag;
+}
+
 std::string EvidenceDir(const ScenarioSpec& spec, const std::string& protocol) {
   return "evidence/" + spec.id + "@" + protocol;
 }
 
 scoring::ScenarioResult RunSession(const RunContext& run, const ScenarioSpec& spec,
-                                   const std::string& protocol) {
+                                   const std::string& protocol, const std::string& tag) {
   try {
-    return Session(run, spec, protocol).Run();
+    return Session(run, spec, protocol, tag).Run();
   } catch (const std::exception& e) {
     ScenarioResult result;
     result.id = spec.id;

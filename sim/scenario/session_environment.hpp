@@ -47,6 +47,8 @@ class SessionEnvironment final : public ServerEnvironment {
   Result<crypto::PrivateKey> RogueSigningKey() override;
   std::uint64_t Seed(std::string_view component) const override;
   std::string DeviceNow() const override;
+  const BrokerAccess* broker() const override { return broker_ ? &*broker_ : nullptr; }
+  void SetBroker(BrokerAccess access) { broker_ = std::move(access); }  // before the server starts
 
   // ServerEnvironment
   bool UseTls() const override { return true; }
@@ -74,6 +76,7 @@ class SessionEnvironment final : public ServerEnvironment {
   std::vector<StatusReport> reports_;
   std::vector<std::string> served_manifests_;
   std::optional<crypto::PrivateKey> rogue_key_;
+  std::optional<BrokerAccess> broker_;
 };
 
 // FNV-1a: stable across builds and platforms, unlike std::hash.

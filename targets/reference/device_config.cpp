@@ -55,6 +55,99 @@ Result<const json*> GetObject(const json& object, const char* key, const std::st
   return &*it;
 }
 
+Result<Protocol> ParseProtocol(const std::string& name) {
+  for (Protocol p : {Protocol::kHttp, Protocol::kCoap, Protocol::kMqtt}) {
+    if (name == ProtocolName(p)) return p;
+  }
+  return FieldError("protocol", "'" + name + "' is not one of http, coap, mqtt");
+}
+
+void TrimTrailingSlashes(std::string& text) {
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+}
+
+Status ParseCoapEndpoint(const json& block, CoapEndpoint& coap) {
+  OTASIM_TRY(coap.base_uri, RequireString(block, "base_uri", "endpoints.coap.base_uri"));
+  TrimTrailingSlashes(coap.base_uri);
+  const bool secure_scheme = coap.base_uri.rfind("coaps://", 0) == 0;
+  if (!secure_scheme && coap.base_uri.rfind("coap://", 0) != 0) {
+    return FieldError("endpoints.coap.base_uri", "must start with coap:// or coaps://");
+  }
+  OTASIM_TRY(auto identity, GetString(block, "psk_identity", "endpoints.coap.psk_identity", false));
+  OTASIM_TRY(auto psk_file, GetString(block, "psk_file", "endpoints.coap.psk_file", false));
+  OTASIM_TRY(auto security, GetString(block, "security", "endpoints.coap.security", false));
+  if (!security) {
+    // Absent: what the scheme and the fields say.
+    security = !secure_scheme ? "none" : identity ? "psk" : "cert";
+  }
+  if (*security == "none") {
+    coap.security = CoapSecurity::kNone;
+  } else if (*security == "psk") {
+    coap.security = CoapSecurity::kPsk;
+  } else if (*security == "cert") {
+    coap.security = CoapSecurity::kCert;
+  } else {
+    return FieldError("endpoints.coap.security", "'" + *security + "' is not one of cert, psk, none");
+  }
+  if (secure_scheme != (coap.security != CoapSecurity::kNone)) {
+    return FieldError("endpoints.coap.security",
+                      "'" + *security + "' does not fit the scheme of base_uri " + coap.base_uri);
+  }
+  if (coap.security == CoapSecurity::kPsk) {
+    if (!identity) return FieldError("endpoints.coap.psk_identity", "missing (security psk)");
+    if (!psk_file) return FieldError("endpoints.coap.psk_file", "missing (security psk)");
+    coap.psk_identity = *identity;
+    coap.psk_file = *psk_file;
+  }
+  OTASIM_TRY(auto block_size, GetPositive(block, "block_size", "endpoints.coap.block_size"));
+  if (block_size) {
+    const std::uint64_t b = *block_size;
+    if (b < 16 || b > 1024 || (b & (b - 1)) != 0) {
+      return FieldError("endpoints.coap.block_size", "must be a power of two from 16 to 1024");
+    }
+    coap.block_size = static_cast<unsigned>(b);
+  }
+  return {};
+}
+
+Status ParseMqttEndpoint(const json& block, const std::string& device_id, MqttEndpoint& mqtt) {
+  OTASIM_TRY(mqtt.broker, RequireString(block, "broker", "endpoints.mqtt.broker"));
+  if (mqtt.broker.rfind("mqtt://", 0) != 0 && mqtt.broker.rfind("mqtts://", 0) != 0) {
+    return FieldError("endpoints.mqtt.broker", "must start with mqtt:// or mqtts://");
+  }
+  OTASIM_TRY(mqtt.topic_root, RequireString(block, "topic_root", "endpoints.mqtt.topic_root"));
+  while (!mqtt.topic_root.empty() && mqtt.topic_root.back() == '/') mqtt.topic_root.pop_back();
+  if (mqtt.topic_root.empty() || mqtt.topic_root.find_first_of("+#") != std::string::npos) {
+    return FieldError("endpoints.mqtt.topic_root", "must be a topic without wildcards");
+  }
+  OTASIM_TRY(auto client_id, GetString(block, "client_id", "endpoints.mqtt.client_id", false));
+  mqtt.client_id = client_id.value_or(device_id);
+  OTASIM_TRY(auto username, GetString(block, "username", "endpoints.mqtt.username", false));
+  mqtt.username = username.value_or("");
+  OTASIM_TRY(auto password,
+             GetString(block, "password_file", "endpoints.mqtt.password_file", false));
+  if (password) mqtt.password_file = *password;
+  return {};
+}
+
+// The block of the session's protocol; the others are not read.
+Status ParseEndpoint(const json& endpoints, bool required, DeviceConfig& config) {
+  const std::string name(ProtocolName(config.protocol));
+  const std::string field = "endpoints." + name;
+  OTASIM_TRY(const json* block, GetObject(endpoints, name.c_str(), field, required));
+  if (!block) return {};
+  switch (config.protocol) {
+    case Protocol::kHttp: {
+      OTASIM_TRY(config.base_url, RequireString(*block, "base_url", "endpoints.http.base_url"));
+      TrimTrailingSlashes(config.base_url);
+      return {};
+    }
+    case Protocol::kCoap: return ParseCoapEndpoint(*block, config.coap);
+    case Protocol::kMqtt: return ParseMqttEndpoint(*block, config.device_id, config.mqtt);
+  }
+  return {};
+}
+
 Result<DeviceConfig> ParseConfig(const json& root, ConfigUse use) {
   if (!root.is_object()) return FieldError("(top level)", "must be a JSON object");
   DeviceConfig config;
@@ -68,18 +161,13 @@ Result<DeviceConfig> ParseConfig(const json& root, ConfigUse use) {
   OTASIM_TRY(config.class_id, RequireString(root, "class_id", "class_id"));
 
   OTASIM_TRY(auto protocol, GetString(root, "protocol", "protocol", false));
-  if (protocol && *protocol != "http") {
-    return FieldError("protocol", "'" + *protocol + "' is not supported (only http)");
+  if (protocol) {
+    OTASIM_TRY(config.protocol, ParseProtocol(*protocol));
   }
   const bool needs_endpoint = use == ConfigUse::kCheck;
   OTASIM_TRY(const json* endpoints, GetObject(root, "endpoints", "endpoints", needs_endpoint));
   if (endpoints) {
-    OTASIM_TRY(const json* http, GetObject(*endpoints, "http", "endpoints.http", needs_endpoint));
-    if (http) {
-      OTASIM_TRY(config.base_url, RequireString(*http, "base_url", "endpoints.http.base_url"));
-      while (config.base_url.size() > 1 && config.base_url.back() == '/')
-        config.base_url.pop_back();
-    }
+    OTASIM_CHECK(ParseEndpoint(*endpoints, needs_endpoint, config));
   }
 
   OTASIM_TRY(const json* tls, GetObject(root, "tls", "tls", false));
@@ -142,6 +230,15 @@ Result<DeviceConfig> ParseConfig(const json& root, ConfigUse use) {
 }
 
 }  // namespace
+
+std::string_view ProtocolName(Protocol protocol) noexcept {
+  switch (protocol) {
+    case Protocol::kHttp: return "http";
+    case Protocol::kCoap: return "coap";
+    case Protocol::kMqtt: return "mqtt";
+  }
+  return "http";
+}
 
 Result<DeviceConfig> LoadConfig(const std::filesystem::path& path, ConfigUse use) {
   const std::string where = "config " + path.string();

@@ -28,6 +28,29 @@ struct Limits {
   std::chrono::milliseconds poll_interval{500};
 };
 
+enum class Protocol { kHttp, kCoap, kMqtt };
+std::string_view ProtocolName(Protocol protocol) noexcept;
+
+enum class CoapSecurity { kNone, kPsk, kCert };
+
+// endpoints.coap (targets/PROTOCOL.md, "CoAP(S) flow").
+struct CoapEndpoint {
+  std::string base_uri;  // "coaps://127.0.0.1:40124/dev-0001", no trailing '/'
+  CoapSecurity security = CoapSecurity::kNone;
+  std::string psk_identity;
+  std::filesystem::path psk_file;  // the key as hex on one line
+  unsigned block_size = 1024;      // 16..1024, a power of two
+};
+
+// endpoints.mqtt (targets/PROTOCOL.md, "MQTT(S) flow").
+struct MqttEndpoint {
+  std::string broker;      // "mqtts://127.0.0.1:40125" or "mqtt://..."
+  std::string topic_root;  // no trailing '/'
+  std::string client_id;   // default: device_id
+  std::string username;    // empty: none
+  std::optional<std::filesystem::path> password_file;
+};
+
 struct InitialFirmware {
   std::filesystem::path manifest;
   std::filesystem::path image;
@@ -37,7 +60,10 @@ struct DeviceConfig {
   std::string device_id;
   std::string vendor_id;
   std::string class_id;
+  Protocol protocol = Protocol::kHttp;
   std::string base_url;  // endpoints.http.base_url
+  CoapEndpoint coap;     // endpoints.coap, when protocol is coap
+  MqttEndpoint mqtt;     // endpoints.mqtt, when protocol is mqtt
   TlsFiles tls;
   std::vector<std::filesystem::path> trust_anchors;
   Limits limits;
@@ -49,7 +75,8 @@ struct DeviceConfig {
 
 enum class ConfigUse { kProvision, kCheck };
 
-// Provisioning also needs trust_anchors and initial_firmware; checks need the HTTP endpoint.
+// Provisioning also needs trust_anchors and initial_firmware; checks need the endpoint of
+// `protocol` (only that block is read).
 Result<DeviceConfig> LoadConfig(const std::filesystem::path& path, ConfigUse use);
 
 }  // namespace otasim::device

@@ -1,7 +1,7 @@
-// Streams an image to storage: never held whole in memory, hashed as it arrives, at most
-// image.size bytes read, resumable with Range after a cut connection. The response's status,
-// Content-Range and Content-Length are checked before its first body byte is read: a response
-// refused on its header leaves the file exactly as it was.
+// Streams an image to storage over any UpdateChannel: never held whole in memory, hashed as it
+// arrives, at most image.size bytes stored, resumable after a cut transfer. What the server
+// declares about a transfer (its start, length, total) is checked before its first byte is
+// stored: a transfer refused on its head leaves the file exactly as it was.
 #pragma once
 
 #include <cstdint>
@@ -9,27 +9,26 @@
 #include <string>
 
 #include "device_state.hpp"
-#include "http_types.hpp"
 #include "power_cut.hpp"
+#include "update_channel.hpp"
 
 namespace otasim::device {
 
 struct DownloadJob {
-  std::string url;
+  std::string location;        // from UpdateChannel::ResolveImage
   std::uint64_t size = 0;      // image.size from the verified manifest
   std::string manifest_id;     // SHA-256 (hex) of the manifest's signed bytes
   std::filesystem::path file;  // where the bytes go: a staging file or (flawed) a slot
   bool enforce_size = true;    // false only under the no-size-check flaw: no length is checked
-  http::ClientOptions options;
 };
 
 enum class DownloadEnd {
   kComplete,
-  kSize,         // Content-Length disagrees with the manifest, or a byte beyond image.size
-  kInterrupted,  // the connection ended early; what arrived is kept for a resume
+  kSize,         // a declared length disagrees with the manifest, or a byte beyond image.size
+  kInterrupted,  // the transfer ended early; what arrived is kept for a resume
   kTimeout,
   kTls,
-  kNetwork,  // connect failed, bad HTTP status, malformed response
+  kNetwork,  // connect failed, bad status or code, malformed answer
   kStorage,  // the device could not write its own storage
 };
 
@@ -40,6 +39,7 @@ struct DownloadOutcome {
   std::uint64_t bytes = 0;  // bytes of the image on storage
 };
 
-DownloadOutcome DownloadImage(const StateDir& dir, const DownloadJob& job, const PowerCut& cut);
+DownloadOutcome DownloadImage(const StateDir& dir, const DownloadJob& job, UpdateChannel& channel,
+                              const PowerCut& cut);
 
 }  // namespace otasim::device

@@ -7,7 +7,9 @@ namespace otasim::device {
 
 void Log(std::string_view line) {
   std::string text = "otasim-device: ";
-  text += line;
+  // One decision, one line: line breaks inside (OpenSSL's messages end with one) become spaces.
+  for (const char c : line) text += (c == '\n' || c == '\r') ? ' ' : c;
+  while (text.back() == ' ') text.pop_back();
   text += '\n';
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);

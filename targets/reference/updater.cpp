@@ -7,13 +7,13 @@
 
 #include "exit_codes.hpp"
 #include "file_io.hpp"
-#include "http_client.hpp"
 #include "image_download.hpp"
 #include "log.hpp"
 #include "otasim/crypto.hpp"
 #include "otasim/files.hpp"
 #include "otasim/manifest.hpp"
 #include "otasim/time.hpp"
+#include "update_channel.hpp"
 
 namespace otasim::device {
 namespace {
@@ -39,12 +39,12 @@ Outcome Failed(std::string reason, std::string detail) {
   return {kExitFailed, "failed", std::move(reason), std::move(detail)};
 }
 
-std::string NetworkReason(const Error& error) {
-  switch (error.code()) {
-    case Errc::kTimeout: return "timeout";
-    case Errc::kCrypto: return "tls";
-    default: return "network";
+// size and format are refusals of what the server sent; the rest are failures to get it.
+Outcome FromStepFailure(const StepFailure& failure) {
+  if (failure.reason == "size" || failure.reason == "format") {
+    return Rejected(failure.reason, failure.detail);
   }
+  return Failed(failure.reason, failure.detail);
 }
 
 std::string ManifestReason(manifest::Failure failure) {
@@ -55,30 +55,11 @@ std::string ManifestReason(manifest::Failure failure) {
   }
 }
 
-Result<http::ClientOptions> MakeClientOptions(const DeviceConfig& config) {
-  http::ClientOptions options;
-  options.timeout = config.limits.timeout;
-  if (config.tls.ca_file) {
-    auto ca = ReadFile(*config.tls.ca_file, 1 << 20);
-    if (!ca) return ca.error().WithContext("tls.ca_file");
-    options.ca_pem = std::move(*ca);
-  }
-  if (config.tls.client_cert) {
-    auto cert = ReadFile(*config.tls.client_cert, 1 << 20);
-    if (!cert) return cert.error().WithContext("tls.client_cert");
-    auto key = ReadFile(*config.tls.client_key, 1 << 20);
-    if (!key) return key.error().WithContext("tls.client_key");
-    options.client_cert_pem = std::move(*cert);
-    options.client_key_pem = std::move(*key);
-  }
-  return options;
-}
-
 class UpdateCycle {
  public:
   UpdateCycle(const StateDir& dir, const DeviceConfig& config, const Flaws& flaws,
               const PowerCut& cut, Identity identity, Meta meta,
-              std::vector<crypto::PublicKey> anchors, http::ClientOptions options)
+              std::vector<crypto::PublicKey> anchors, UpdateChannel& channel)
       : dir_(dir),
         config_(config),
         flaws_(flaws),
@@ -86,7 +67,7 @@ class UpdateCycle {
         identity_(std::move(identity)),
         meta_(std::move(meta)),
         anchors_(std::move(anchors)),
-        options_(std::move(options)) {}
+        channel_(channel) {}
 
   int Run() {
     Outcome outcome = Cycle();
@@ -107,38 +88,15 @@ class UpdateCycle {
 
  private:
   Outcome Cycle() {
-    const std::string manifest_url = config_.base_url + "/manifest";
-    std::string envelope_text;
-    bool too_big = false;
-    http::ClientRequest request;
-    request.url = manifest_url;
-    Log("check: GET " + manifest_url);
-    auto response = http::Fetch(request, options_, [&](const std::uint8_t* data, std::size_t size) {
-      if (envelope_text.size() + size > manifest::kMaxEnvelopeBytes) {
-        too_big = true;  // refused unparsed, and not read further
-        return false;
-      }
-      envelope_text.append(reinterpret_cast<const char*>(data), size);
-      return true;
-    });
-    if (!response) return Failed(NetworkReason(response.error()), response.error().message());
-    if (response->status == 204) return NoUpdate("none", "the server offers nothing");
-    if (response->status != 200) {
-      return Failed("network",
-                    "HTTP status " + std::to_string(response->status) + " for the manifest");
-    }
-    if (too_big) {
-      return Rejected("size", "manifest envelope over " +
-                                  std::to_string(manifest::kMaxEnvelopeBytes) + " bytes");
-    }
-    if (!response->body_complete) {
-      return Failed("interrupted", "manifest: " + response->body_end_detail);
-    }
-    return Evaluate(manifest_url, envelope_text);
+    Log("check: " + channel_.Describe());
+    Offer offer = channel_.FetchManifest();
+    if (offer.failure) return FromStepFailure(*offer.failure);
+    if (!offer.envelope) return NoUpdate("none", "the server offers nothing");
+    return Evaluate(*offer.envelope);
   }
 
-  // Step 2 of the HTTP flow: the checks on the manifest, in the contract's order.
-  Outcome Evaluate(const std::string& manifest_url, const std::string& envelope_text) {
+  // Step 2: the checks on the manifest, in the contract's order (the same on every protocol).
+  Outcome Evaluate(const std::string& envelope_text) {
     auto envelope = manifest::ParseEnvelope(envelope_text);
     if (!envelope) return Rejected("format", "envelope: " + envelope.error().detail);
     // What was offered, as claimed (unverified): for the log and the status report only.
@@ -217,27 +175,29 @@ class UpdateCycle {
                                   std::to_string(config_.limits.max_image_bytes));
     }
 
-    auto base = http::ParseUrl(manifest_url);
-    if (!base) return Failed("network", "base_url: " + base.error().message());
-    auto image_url = http::ResolveUrl(*base, m.image.uri);
-    if (!image_url) return Rejected("format", "image.uri: " + image_url.error().message());
+    auto image_location = channel_.ResolveImage(m.image.uri);
+    if (!image_location) {
+      if (image_location.error().code() == Errc::kParse) {
+        return Rejected("format", image_location.error().message());
+      }
+      return Failed("network", image_location.error().message());
+    }
 
     const std::string manifest_id =
         crypto::HexEncode(crypto::Sha256::Of(crypto::AsBytes(envelope.value().signed_bytes)));
-    return Update(m, image_url->ToString(), manifest_id, envelope_text);
+    return Update(m, *image_location, manifest_id, envelope_text);
   }
 
   // Steps 3 and 4: download, verify the digest, install, switch the boot slot.
-  Outcome Update(const manifest::Manifest& m, const std::string& image_url,
+  Outcome Update(const manifest::Manifest& m, const std::string& image_location,
                  const std::string& manifest_id, const std::string& envelope_text) {
     std::error_code ec;
     fs::create_directories(dir_.DownloadDir(), ec);
     const Slot running = meta_.boot_slot;
     DownloadJob job;
-    job.url = image_url;
+    job.location = image_location;
     job.size = m.image.size;
     job.manifest_id = manifest_id;
-    job.options = options_;
     job.file = dir_.Staging();
     job.enforce_size = true;
     if (flaws_.install_while_streaming) {
@@ -247,12 +207,13 @@ class UpdateCycle {
       job.file = dir_.SlotImage(running);
     }
     if (flaws_.no_size_check) {
-      // FLAW no-size-check: Content-Length and image.size do not limit the download.
+      // FLAW no-size-check: declared lengths (Content-Length, Size2) and image.size do not limit
+      // the download.
       Log("flaw no-size-check: reading until the server stops");
       job.enforce_size = false;
     }
 
-    const DownloadOutcome download = DownloadImage(dir_, job, cut_);
+    const DownloadOutcome download = DownloadImage(dir_, job, channel_, cut_);
     switch (download.end) {
       case DownloadEnd::kComplete: break;
       case DownloadEnd::kSize: Discard(); return Rejected("size", download.detail);
@@ -364,18 +325,11 @@ class UpdateCycle {
       report["sequence"] = offered_->sequence;
     }
     report["code"] = outcome.code;
-    http::ClientRequest request;
-    request.method = "POST";
-    request.url = config_.base_url + "/status";
-    request.headers["Content-Type"] = "application/json";
-    request.body = report.dump();
-    auto response = http::Fetch(request, options_);
-    if (!response) {
-      Log("status: POST failed: " + response.error().message());
-    } else if (response->status / 100 != 2) {
-      Log("status: POST answered " + std::to_string(response->status));
+    auto answer = channel_.SendStatus(report.dump());
+    if (!answer) {
+      Log("status: not reported: " + answer.error().message());
     } else {
-      Log("status: reported " + outcome.result + "/" + outcome.reason);
+      Log("status: reported " + outcome.result + "/" + outcome.reason + " (" + *answer + ")");
     }
   }
 
@@ -386,7 +340,7 @@ class UpdateCycle {
   Identity identity_;
   Meta meta_;
   std::vector<crypto::PublicKey> anchors_;
-  http::ClientOptions options_;
+  UpdateChannel& channel_;
   std::optional<manifest::Manifest> offered_;
 };
 
@@ -408,13 +362,13 @@ int RunCheck(const StateDir& dir, const DeviceConfig& config, const Flaws& flaws
       return kExitError;
     }
   }
-  auto options = MakeClientOptions(config);
-  if (!options) {
-    Log("check: config: " + options.error().message());
+  auto channel = OpenChannel(config);
+  if (!channel) {
+    Log("check: config: " + channel.error().message());
     return kExitUsage;
   }
   UpdateCycle cycle(dir, config, flaws, cut, std::move(*identity), std::move(*meta),
-                    std::move(*anchors), std::move(*options));
+                    std::move(*anchors), **channel);
   return cycle.Run();
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "client.hpp"
 #include "otasim/files.hpp"
 #include "otasim/manifest.hpp"
 #include "plugin_host/builtin_plugins.hpp"
@@ -91,6 +92,8 @@ void FakeEnv::SetAttackers(std::vector<Attacker*> attackers) {
   std::lock_guard lock(mutex_);
   attackers_ = std::move(attackers);
 }
+
+void FakeEnv::SetBroker(BrokerAccess access) { broker_ = std::move(access); }
 
 std::string FakeEnv::ImageBytes(const std::string& release) const {
   const Release* found = FindRelease(release);
@@ -254,6 +257,118 @@ Result<std::unique_ptr<UpdateServerModel>> PluginCatalog::MakeServer(
   const Entry& entry = entries_.at(id);
   if (!entry.server) return MakeError(Errc::kInvalidArgument, id + " is not a server model");
   return entry.server(params);
+}
+
+// ---- MqttFakeDevice ----------------------------------------------------------------------
+
+MqttFakeDevice::MqttFakeDevice(const BrokerAccess& access, const std::filesystem::path& ca_file)
+    : root_(access.topic_root) {
+  mqtt::ClientOptions options;
+  options.uri = access.uri;
+  if (options.uri.rfind("mqtts://", 0) == 0) options.uri = "ssl://" + options.uri.substr(8);
+  if (options.uri.rfind("mqtt://", 0) == 0) options.uri = "tcp://" + options.uri.substr(7);
+  options.client_id = access.device_username;
+  options.username = access.device_username;
+  options.password = access.device_password;
+  options.ca_file = ca_file;
+  client_ = OrThrow(mqtt::Client::Connect(options), "connecting the fake device");
+  for (const char* filter : {"/jobs/#", "/stream/#"}) {
+    auto subscribed = client_->Subscribe(root_ + filter, [this](const mqtt::Message& m) {
+      OnMessage(m.topic, m.payload);
+    });
+    if (!subscribed) throw std::runtime_error("fake device: " + subscribed.error().What());
+  }
+}
+
+MqttFakeDevice::~MqttFakeDevice() = default;
+
+void MqttFakeDevice::OnMessage(const std::string& topic, const std::string& payload) {
+  {
+    std::lock_guard lock(mutex_);
+    if (topic.rfind(root_ + "/jobs/", 0) == 0) {
+      if (payload.empty()) return;  // a cleared retained message
+      auto job = nlohmann::json::parse(payload, nullptr, false);
+      jobs_.push_back(job.is_discarded() ? nlohmann::json("unparsable: " + payload) : job);
+    } else {
+      const std::string offset = topic.substr(topic.rfind('/') + 1);
+      chunks_[std::stoull(offset)] = payload;
+      chunk_topics_.push_back(topic);
+    }
+  }
+  arrived_.notify_all();
+}
+
+std::optional<nlohmann::json> MqttFakeDevice::RequestJob(const std::string& request_id,
+                                                         std::chrono::milliseconds deadline) {
+  auto sent = Publish("request/job",
+                      nlohmann::json{{"device_id", "dev-0001"}, {"request_id", request_id}}.dump());
+  if (!sent) throw std::runtime_error("fake device: " + sent.error().What());
+  return NextJob(deadline);
+}
+
+std::optional<nlohmann::json> MqttFakeDevice::NextJob(std::chrono::milliseconds deadline) {
+  std::unique_lock lock(mutex_);
+  if (!arrived_.wait_for(lock, deadline, [this] { return !jobs_.empty(); })) return std::nullopt;
+  nlohmann::json job = std::move(jobs_.front());
+  jobs_.pop_front();
+  return job;
+}
+
+void MqttFakeDevice::ResubscribeJobs() {
+  const std::string filter = root_ + "/jobs/#";
+  auto done = client_->Unsubscribe(filter);
+  if (done) {
+    done = client_->Subscribe(filter, [this](const mqtt::Message& m) { OnMessage(m.topic, m.payload); });
+  }
+  if (!done) throw std::runtime_error("fake device: " + done.error().What());
+}
+
+void MqttFakeDevice::RequestChunks(const std::string& stream, std::uint64_t offset,
+                                   std::uint64_t length) {
+  auto sent = Publish("request/chunks",
+                      nlohmann::json{{"stream", stream}, {"offset", offset}, {"length", length}}.dump());
+  if (!sent) throw std::runtime_error("fake device: " + sent.error().What());
+}
+
+std::string MqttFakeDevice::Received(std::uint64_t offset, std::uint64_t at_least,
+                                     std::chrono::milliseconds deadline) {
+  // The chunks that continue one another from `offset`.
+  auto contiguous = [&](std::string* out) {
+    std::uint64_t have = 0;
+    for (auto it = chunks_.find(offset); it != chunks_.end() && !it->second.empty();
+         it = chunks_.find(offset + have)) {
+      if (out != nullptr) out->append(it->second);
+      have += it->second.size();
+    }
+    return have;
+  };
+  std::unique_lock lock(mutex_);
+  arrived_.wait_for(lock, deadline, [&] { return contiguous(nullptr) >= at_least; });
+  std::string bytes;
+  contiguous(&bytes);
+  return bytes;
+}
+
+std::string MqttFakeDevice::FetchChunks(const std::string& stream, std::uint64_t offset,
+                                        std::uint64_t length, std::chrono::milliseconds deadline) {
+  RequestChunks(stream, offset, length);
+  return Received(offset, length, deadline).substr(0, length);
+}
+
+Status MqttFakeDevice::Publish(const std::string& subtopic, const std::string& payload) {
+  return client_->Publish(root_ + "/" + subtopic, payload);
+}
+
+void MqttFakeDevice::Clear() {
+  std::lock_guard lock(mutex_);
+  jobs_.clear();
+  chunks_.clear();
+  chunk_topics_.clear();
+}
+
+std::vector<std::string> MqttFakeDevice::ChunkTopics() const {
+  std::lock_guard lock(mutex_);
+  return chunk_topics_;
 }
 
 // ---- helpers ------------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 // everything the server records, plus a catalogue of the built-in plugin types.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -14,6 +17,10 @@
 
 #include "otasim/plugin.hpp"
 #include "support/temp_dir.hpp"
+
+namespace otasim::mqtt {
+class Client;
+}
 
 namespace otasim::testing {
 
@@ -47,6 +54,8 @@ class FakeEnv final : public ServerEnvironment {
   const Release& AddRelease(const ReleaseSpec& spec);
   void Publish(const std::string& name);  // "" publishes nothing
   void SetAttackers(std::vector<Attacker*> attackers);
+  // Makes this an MQTT session on the given broker (the caller keeps its buses alive).
+  void SetBroker(BrokerAccess access);
 
   const crypto::PrivateKey& vendor_key() const { return vendor_key_; }
   const DeviceIdentity& device_identity() const { return device_identity_; }
@@ -58,7 +67,7 @@ class FakeEnv final : public ServerEnvironment {
   std::vector<nlohmann::json> Events(const std::string& source, const std::string& event) const;
 
   // SessionContext
-  std::string_view protocol() const override { return "http"; }
+  std::string_view protocol() const override { return broker_ ? "mqtt" : "http"; }
   std::string_view device_id() const override { return "dev-0001"; }
   const std::filesystem::path& work_dir() const override { return dir_.path(); }
   Timeline& timeline() override { return timeline_; }
@@ -68,6 +77,7 @@ class FakeEnv final : public ServerEnvironment {
   Result<crypto::PrivateKey> RogueSigningKey() override;
   std::uint64_t Seed(std::string_view component) const override;
   std::string DeviceNow() const override { return "2026-11-28T06:00:00Z"; }
+  const BrokerAccess* broker() const override { return broker_ ? &*broker_ : nullptr; }
 
   // ServerEnvironment
   bool UseTls() const override { return options_.use_tls; }
@@ -85,6 +95,7 @@ class FakeEnv final : public ServerEnvironment {
   TlsMaterial tls_;
   DeviceIdentity device_identity_;
   Timeline timeline_;
+  std::optional<BrokerAccess> broker_;  // set before the server starts, then read-only
 
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Release>, std::less<>> releases_;  // stable addresses
@@ -121,6 +132,53 @@ class PluginCatalog {
  private:
   PluginCatalog();
   std::map<std::string, Entry> entries_;
+};
+
+// The device's side of the MQTT(S) flow of targets/PROTOCOL.md on a real Paho client, for the
+// MQTT plugin tests. Connecting costs about 2 s (a Paho client after the first in a process):
+// make one per test executable and reuse it.
+class MqttFakeDevice {
+ public:
+  // Connects over TLS with the session's device credentials and subscribes to its jobs/# and
+  // stream/#. Throws std::runtime_error on failure (test code only).
+  MqttFakeDevice(const BrokerAccess& access, const std::filesystem::path& ca_file);
+  ~MqttFakeDevice();
+  MqttFakeDevice(const MqttFakeDevice&) = delete;
+  MqttFakeDevice& operator=(const MqttFakeDevice&) = delete;
+
+  // Publishes a job request and returns the next job document; nullopt after `deadline`.
+  std::optional<nlohmann::json> RequestJob(const std::string& request_id,
+                                           std::chrono::milliseconds deadline);
+  // The next job document received (a retained one included); nullopt after `deadline`.
+  std::optional<nlohmann::json> NextJob(std::chrono::milliseconds deadline);
+  // Subscribes to jobs/# again, so that the broker delivers its retained job now.
+  void ResubscribeJobs();
+  // Publishes a chunk request for [offset, offset + length) of `stream`.
+  void RequestChunks(const std::string& stream, std::uint64_t offset, std::uint64_t length);
+  // The contiguous bytes from `offset` received so far, once there are `at_least` or
+  // `deadline` passed.
+  std::string Received(std::uint64_t offset, std::uint64_t at_least,
+                       std::chrono::milliseconds deadline);
+  // RequestChunks, then Received(offset, length, deadline).
+  std::string FetchChunks(const std::string& stream, std::uint64_t offset, std::uint64_t length,
+                          std::chrono::milliseconds deadline);
+  // Publishes under the topic root ("request/chunks", "status", "jobs/notify").
+  Status Publish(const std::string& subtopic, const std::string& payload);
+  // Forgets every job and chunk received so far.
+  void Clear();
+  // Topics of the stream chunks received so far, in arrival order.
+  std::vector<std::string> ChunkTopics() const;
+
+ private:
+  void OnMessage(const std::string& topic, const std::string& payload);
+
+  std::string root_;
+  std::unique_ptr<mqtt::Client> client_;
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::deque<nlohmann::json> jobs_;
+  std::map<std::uint64_t, std::string> chunks_;  // image offset -> bytes
+  std::vector<std::string> chunk_topics_;
 };
 
 // Reads a source to its end (or fails past `max_bytes`).

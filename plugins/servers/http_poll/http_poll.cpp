@@ -18,6 +18,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/status_report.hpp"
 #include "http_server.hpp"
 #include "otasim/crypto.hpp"
 #include "otasim/plugin.hpp"
@@ -50,46 +51,6 @@ class UnsizedSource final : public ByteSource {
  private:
   ByteSourcePtr inner_;
 };
-
-// The status report of targets/PROTOCOL.md. Only `result` is required; the others are
-// type-checked when present, because a device may leave out what it doesn't know.
-Result<StatusReport> ParseStatusReport(const std::string& body) {
-  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) {
-    return MakeError(Errc::kParse, "status report is not a JSON object");
-  }
-  auto string_field = [&](const char* name, std::string& out, bool required) -> Status {
-    auto it = json.find(name);
-    if (it == json.end()) {
-      if (required) return MakeError(Errc::kParse, std::string("missing \"") + name + "\"");
-      return {};
-    }
-    if (!it->is_string()) return MakeError(Errc::kParse, std::string(name) + ": not a string");
-    out = it->get<std::string>();
-    return {};
-  };
-  StatusReport report;
-  std::string device_id;
-  OTASIM_CHECK(string_field("result", report.result, true));
-  OTASIM_CHECK(string_field("reason", report.reason, false));
-  OTASIM_CHECK(string_field("version", report.version, false));
-  OTASIM_CHECK(string_field("device_id", device_id, false));
-  if (auto it = json.find("sequence"); it != json.end()) {
-    if (!it->is_number_unsigned()) {
-      return MakeError(Errc::kParse, "sequence: not an unsigned integer");
-    }
-    report.sequence = it->get<std::uint64_t>();
-  }
-  if (auto it = json.find("code"); it != json.end()) {
-    if (!it->is_number_integer() || it->get<std::int64_t>() < std::numeric_limits<int>::min() ||
-        it->get<std::int64_t>() > std::numeric_limits<int>::max()) {
-      return MakeError(Errc::kParse, "code: not an integer");
-    }
-    report.code = static_cast<int>(it->get<std::int64_t>());
-  }
-  report.raw = std::move(json);
-  return report;
-}
 
 class HttpPoll final : public UpdateServerModel {
  public:

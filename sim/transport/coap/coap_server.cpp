@@ -1,10 +1,19 @@
 #include "coap_server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <map>
+#include <optional>
 #include <thread>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <mutex>
 
 #include "libcoap_util.hpp"
 
@@ -12,6 +21,32 @@ namespace otasim::coap {
 namespace {
 
 using namespace detail;
+
+// libcoap binds its UDP sockets with SO_REUSEADDR, and Linux then may hand the same ephemeral
+// port to two such sockets bound to port 0: two parallel servers would share one port and
+// answer each other's clients. So a free port is found with a socket *without* SO_REUSEADDR
+// (the kernel never gives it a port in use), and the probe and libcoap's bind happen under one
+// process-wide lock, so that no other server of this process can take the port in between.
+std::mutex g_bind_mutex;
+
+Result<std::uint16_t> FindFreeUdpPort(const coap_address_t& address) {
+  const int fd = ::socket(address.addr.sa.sa_family, SOCK_DGRAM, 0);
+  if (fd < 0) return MakeError(Errc::kNetwork, "socket() for a free UDP port failed");
+  coap_address_t probe = address;
+  if (probe.addr.sa.sa_family == AF_INET) {
+    probe.addr.sin.sin_port = 0;
+  } else {
+    probe.addr.sin6.sin6_port = 0;
+  }
+  sockaddr_storage bound{};
+  socklen_t length = sizeof bound;
+  const bool ok = ::bind(fd, &probe.addr.sa, probe.size) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) == 0;
+  ::close(fd);
+  if (!ok) return MakeError(Errc::kNetwork, "no free UDP port on the bind address");
+  return ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                                          : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+}
 
 std::string MethodName(coap_pdu_code_t code) {
   switch (code) {
@@ -26,8 +61,11 @@ std::string MethodName(coap_pdu_code_t code) {
   }
 }
 
-void SetError(coap_pdu_t* response, int code, const std::string& diagnostic) {
+// Options go before the payload: libcoap refuses an option added after it.
+void SetError(coap_pdu_t* response, int code, const std::string& diagnostic,
+              std::optional<std::size_t> size1 = std::nullopt) {
   coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(code)));
+  if (size1) AddUintOption(response, COAP_OPTION_SIZE1, *size1);
   coap_add_data(response, diagnostic.size(), reinterpret_cast<const uint8_t*>(diagnostic.data()));
 }
 
@@ -154,8 +192,18 @@ Status ServerImpl::Start() {
     }
   }
 
+  std::unique_lock bind_lock(g_bind_mutex);
+  if (options_.port == 0) {
+    OTASIM_TRY(std::uint16_t free_port, FindFreeUdpPort(address));
+    if (address.addr.sa.sa_family == AF_INET) {
+      address.addr.sin.sin_port = htons(free_port);
+    } else {
+      address.addr.sin6.sin6_port = htons(free_port);
+    }
+  }
   coap_endpoint_t* endpoint =
       coap_new_endpoint(context_, &address, secure() ? COAP_PROTO_DTLS : COAP_PROTO_UDP);
+  bind_lock.unlock();
   if (endpoint == nullptr) {
     return MakeError(Errc::kNetwork, "cannot bind UDP " + options_.bind_address + ":" +
                                          std::to_string(options_.port));
@@ -188,6 +236,8 @@ void ServerImpl::HandleRequest(coap_session_t* session, const coap_pdu_t* pdu,
   request.method = MethodName(coap_pdu_get_code(pdu));
   request.confirmable = coap_pdu_get_type(pdu) == COAP_MESSAGE_CON;
   request.peer = FormatAddress(coap_session_get_addr_remote(session));
+  coap_bin_const_t token = coap_pdu_get_token(pdu);
+  if (token.length > 0) request.token.assign(reinterpret_cast<const char*>(token.s), token.length);
   if (coap_string_t* path = coap_get_uri_path(pdu)) {
     request.path = "/" + std::string(reinterpret_cast<const char*>(path->s), path->length);
     coap_delete_string(path);
@@ -211,8 +261,8 @@ void ServerImpl::HandleRequest(coap_session_t* session, const coap_pdu_t* pdu,
   request.block2 = *block2;
   request.payload = PayloadOf(pdu);
   if (request.payload.size() > options_.max_request_payload) {
-    SetError(response, 413, "payload larger than " + std::to_string(options_.max_request_payload));
-    AddUintOption(response, COAP_OPTION_SIZE1, options_.max_request_payload);
+    SetError(response, 413, "payload larger than " + std::to_string(options_.max_request_payload),
+             options_.max_request_payload);
     return;
   }
 
@@ -230,8 +280,19 @@ void ServerImpl::HandleRequest(coap_session_t* session, const coap_pdu_t* pdu,
 }
 
 void ServerImpl::Respond(const Response& answer, const Request& request, coap_pdu_t* response) {
-  const bool streamed = static_cast<bool>(answer.blocks);
   const std::size_t max_block = std::size_t{16} << options_.block_szx;
+  if (!IsSuccess(answer.code)) {
+    // An error answers the request whatever block it asked for: its diagnostic payload is not
+    // a body to serve block-wise (RFC 7959 §2.2), so it is cut to one block instead.
+    coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(answer.code)));
+    if (answer.content_format) {
+      AddUintOption(response, COAP_OPTION_CONTENT_FORMAT, *answer.content_format);
+    }
+    std::size_t length = std::min(answer.payload.size(), max_block);
+    coap_add_data(response, length, reinterpret_cast<const uint8_t*>(answer.payload.data()));
+    return;
+  }
+  const bool streamed = static_cast<bool>(answer.blocks);
   const bool blockwise = streamed || request.block2 || answer.payload.size() > max_block;
   if (!blockwise) {
     coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(answer.code)));

@@ -39,6 +39,8 @@ struct Request {
   std::optional<Block> block2;  // the Block2 option the client sent, if any
   std::string peer;             // "127.0.0.1:5555"
   std::string identity;         // DTLS: PSK identity or client certificate CN; plain: empty
+  // The request's token (raw bytes): a retransmission repeats it, a new request has a new one.
+  std::string token;
   bool confirmable = true;
 };
 

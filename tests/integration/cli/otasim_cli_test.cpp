@@ -66,9 +66,9 @@ BOOST_AUTO_TEST_CASE(bad_usage_exits_2_with_what_is_known) {
   BOOST_TEST(Contains(flaw.output, "bogus"), flaw.output);
   BOOST_TEST(Contains(flaw.output, "skip-signature"), flaw.output);
 
-  auto protocol = RunOtasimCommand({"run", "--target", "reference", "--protocol", "coap"});
+  auto protocol = RunOtasimCommand({"run", "--target", "reference", "--protocol", "http,ftp"});
   BOOST_TEST(protocol.exit_code == 2);
-  BOOST_TEST(Contains(protocol.output, "does not support protocol coap"), protocol.output);
+  BOOST_TEST(Contains(protocol.output, "unknown protocol 'ftp'"), protocol.output);
 
   auto scenario = RunOtasimCommand({"run", "--target", "reference", "--scenario", "nope/*"});
   BOOST_TEST(scenario.exit_code == 2);
@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE(list_and_describe_come_from_the_registry_and_data) {
 
 BOOST_AUTO_TEST_CASE(a_finding_exits_1_and_leaves_reports_and_evidence) {
   auto run = RunOtasim({"--target", "reference", "--scenario", "tamper/image-bit-flip",
-                        "--target-param", "flaws=skip-digest"},
+                        "--protocol", "http", "--target-param", "flaws=skip-digest"},
                        "cli-finding");
   BOOST_TEST_INFO(run.output);
   BOOST_TEST(run.exit_code == 1);
@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(a_finding_exits_1_and_leaves_reports_and_evidence) {
 }
 
 BOOST_AUTO_TEST_CASE(verdicts_do_not_depend_on_jobs) {
-  const std::vector<std::string> args = {"--target", "reference", "--target-param",
+  const std::vector<std::string> args = {"--target", "reference", "--protocol", "http", "--target-param",
                                          "flaws=install-while-streaming", "--scenario", "tamper/*",
                                          "--scenario", "interrupt/*", "--scenario", "power-loss/*"};
   auto verdicts = [](const nlohmann::json& report) {

@@ -313,6 +313,27 @@ BOOST_AUTO_TEST_CASE(smaller_server_blocks_and_resume_from_block_n) {
   BOOST_TEST(beyond.blocks == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(an_error_answers_a_block_request_whole) {
+  Recorder recorder;
+  auto server = Start({}, recorder.Handler());
+  auto client = Connect(*server, Fast());
+  // Not "block 3 is beyond the end" of the diagnostic text: the error itself, without Block2.
+  Collector collector;
+  auto missing = client->GetBlockwise({.path = "/missing", .start_block = 3}, collector.Sink());
+  BOOST_TEST_REQUIRE(missing.ok(), ErrorText(missing));
+  BOOST_TEST(missing->code == 404);
+  BOOST_TEST(missing->error_payload == "no such thing");
+  BOOST_TEST(collector.blocks == 0u);
+
+  // Each request carries its own token to the handler (a retransmission would repeat it).
+  BOOST_TEST_REQUIRE(client->Get("/a").ok());
+  BOOST_TEST_REQUIRE(client->Get("/b").ok());
+  auto requests = recorder.Snapshot();
+  BOOST_TEST_REQUIRE(requests.size() == 3u);
+  BOOST_TEST(!requests[1].token.empty());
+  BOOST_TEST(requests[1].token != requests[2].token);
+}
+
 BOOST_AUTO_TEST_CASE(server_dropping_after_block_n_times_out_within_deadline) {
   TempDir dir;
   const std::string image = RandomBytes(64 * 1024, 9);
@@ -557,11 +578,13 @@ BOOST_AUTO_TEST_CASE(malformed_pdus_get_an_error_or_nothing) {
     BOOST_TEST((code == 0 || code >= 400));
   }
 
-  // A payload over the server's limit: 4.13.
+  // A payload over the server's limit: 4.13, with Size1 (option 60) naming the limit: after
+  // the 2-byte token, delta 13 + extension 47, length 2, value 256.
   socket.SendTo(server->port(), Pdu(0x02, 14, kUriPathImage + "\xFF" + std::string(600, 'x')));
   reply = socket.Receive(wait);
   BOOST_TEST_REQUIRE(reply.has_value());
   BOOST_TEST(ResponseCode(*reply) == 413);
+  BOOST_TEST((reply->substr(6, 4) == std::string("\xD2\x2F\x01\x00", 4)));
 
   // None of it reached the handler with a bad block, and the server still answers.
   auto client = Connect(*server, Fast());

@@ -14,6 +14,9 @@ namespace {
 
 const std::map<std::string, PluginKind> kBuiltins = {
     {"server.http-poll", PluginKind::kServer},
+    {"server.coap-poll", PluginKind::kServer},
+    {"server.mqtt-jobs", PluginKind::kServer},
+    {"attack.mqtt-publish", PluginKind::kAttacker},
     {"attack.replay", PluginKind::kAttacker},
     {"attack.downgrade", PluginKind::kAttacker},
     {"attack.tamper", PluginKind::kAttacker},

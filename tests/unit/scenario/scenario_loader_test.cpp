@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(unknown_top_level_field_lists_the_allowed_ones) {
   auto f = LoadFailure(kValid + "colour: red\n");
   ExpectAt(f, 19, "colour");
   BOOST_TEST(Contains(f.message, "unknown field"));
-  BOOST_TEST(Contains(f.message, "id, title, summary, requirements, protocols, releases, device, steps"));
+  BOOST_TEST(Contains(f.message, "id, title, summary, requirements, protocols, servers, releases, device, steps"));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_requirement_id) {
@@ -220,6 +220,36 @@ BOOST_AUTO_TEST_CASE(unknown_protocol) {
   auto f = LoadFailure(Replace("protocols: any", "protocols: [http, carrier-pigeon]"));
   ExpectAt(f, 4, "protocols");
   BOOST_TEST(Contains(f.message, "'carrier-pigeon'"));
+}
+
+BOOST_AUTO_TEST_CASE(server_parameters_are_checked_against_the_protocols_server_model) {
+  auto f = LoadFailure(Replace("protocols: any\n", "protocols: any\nservers:\n  http: {colour: red}\n"));
+  ExpectAt(f, 6, "servers.http");
+  BOOST_TEST(Contains(f.message, "colour"));
+  BOOST_TEST(Contains(f.message, "server.http-poll"));
+}
+
+BOOST_AUTO_TEST_CASE(server_parameters_for_a_protocol_the_scenario_does_not_run_over) {
+  auto f = LoadFailure(Replace("protocols: any\n", "protocols: [http]\nservers:\n  mqtt: {}\n"));
+  ExpectAt(f, 6, "servers.mqtt");
+  BOOST_TEST(Contains(f.message, "does not run over mqtt"));
+}
+
+BOOST_AUTO_TEST_CASE(server_parameters_are_kept_per_protocol) {
+  TempDir temp("otasim-scenario-loader");
+  auto file = temp.Write("scenario.yaml",
+                         Replace("protocols: any\n", "protocols: any\nservers:\n  http: {io_timeout: 3s}\n"));
+  auto loaded = LoadScenario(file, Engine::Get().Context());
+  BOOST_REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error().message()));
+  BOOST_TEST(loaded->server_params.at("http").at("io_timeout") == "3s");
+}
+
+BOOST_AUTO_TEST_CASE(an_attack_bound_to_one_protocol_needs_a_scenario_bound_to_it) {
+  // attack.mqtt-publish works over MQTT only; the sample runs over any protocol.
+  auto f = LoadFailure(Replace("id: attack.downgrade\n        params: {release: v1}",
+                               "id: attack.mqtt-publish\n        params: {mode: replay-job}"));
+  ExpectAt(f, 16, "steps[2].attacks[1].id");
+  BOOST_TEST(Contains(f.message, "applies only to mqtt"));
 }
 
 BOOST_AUTO_TEST_CASE(release_with_bad_semver) {

@@ -69,7 +69,8 @@ BOOST_AUTO_TEST_CASE(the_reference_profile_loads) {
   BOOST_TEST(p->command == "{bin_dir}/otasim-device");
   BOOST_TEST(p->args.size() == 2u);
   BOOST_TEST(p->SupportsProtocol("http"));
-  BOOST_TEST(!p->SupportsProtocol("coap"));
+  BOOST_TEST(p->SupportsProtocol("coap"));
+  BOOST_TEST(p->SupportsProtocol("mqtt"));
   for (const char* verb : {"provision", "check", "state", "boot"}) BOOST_TEST(p->Supports(verb), verb);
   BOOST_TEST(!p->Supports("run"));
   BOOST_TEST(p->power_cut == "env");
