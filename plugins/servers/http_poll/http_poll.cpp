@@ -18,6 +18,8 @@
 #include <system_error>
 #include <utility>
 
+#include "http_poll.hpp"
+
 #include "common/status_report.hpp"
 #include "http_server.hpp"
 #include "otasim/crypto.hpp"
@@ -328,6 +330,12 @@ class HttpPoll final : public UpdateServerModel {
 };
 
 }  // namespace
+
+Result<std::unique_ptr<UpdateServerModel>> MakeHttpPoll(const std::map<std::string, std::string>& params) {
+  OTASIM_TRY(Params bound, Params::Bind(HttpPoll::Describe().params, params, "server.http-poll"));
+  return std::unique_ptr<UpdateServerModel>(std::make_unique<HttpPoll>(bound));
+}
+
 }  // namespace otasim::servers
 
 OTASIM_PLUGIN("server.http-poll", "1.0.0") { registrar.Add<otasim::servers::HttpPoll>(); }

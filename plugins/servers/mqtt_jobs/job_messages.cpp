@@ -55,14 +55,18 @@ Result<ChunkRequest> ParseChunkRequest(std::string_view payload) {
 
 std::string JobDocument(const std::string& job_id, const nlohmann::json& request_id,
                         const std::string& envelope, const std::string& stream,
-                        std::uint64_t chunk_size) {
+                        std::uint64_t chunk_size, const std::string& image_url) {
   nlohmann::json job = {{"job_id", job_id}, {"request_id", request_id}};
   if (envelope.empty()) {
     job["manifest"] = nullptr;
     job["image"] = nullptr;
   } else {
     job["manifest"] = envelope;
-    job["image"] = {{"mode", "stream"}, {"stream", stream}, {"chunk_size", chunk_size}};
+    if (image_url.empty()) {
+      job["image"] = {{"mode", "stream"}, {"stream", stream}, {"chunk_size", chunk_size}};
+    } else {
+      job["image"] = {{"mode", "url"}, {"url", image_url}};
+    }
   }
   // An attacker's envelope may hold invalid UTF-8: replace rather than throw.
   return job.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -31,10 +31,11 @@ struct ChunkRequest {
 Result<JobRequest> ParseJobRequest(std::string_view payload);
 Result<ChunkRequest> ParseChunkRequest(std::string_view payload);
 
-// The job document: `envelope` empty means nothing is offered ("manifest": null).
+// The job document: `envelope` empty means nothing is offered ("manifest": null). With an
+// `image_url` the image comes over HTTPS from there, else in chunks of `stream`.
 std::string JobDocument(const std::string& job_id, const nlohmann::json& request_id,
                         const std::string& envelope, const std::string& stream,
-                        std::uint64_t chunk_size);
+                        std::uint64_t chunk_size, const std::string& image_url = "");
 
 // The image file an envelope's manifest points at (the last segment of image.uri), so that a
 // served manifest and its stream agree even when an attacker swapped the manifest; nullopt

@@ -24,6 +24,7 @@
 #include "otasim/crypto.hpp"
 #include "otasim/plugin.hpp"
 #include "common/status_report.hpp"
+#include "http_poll/http_poll.hpp"
 
 namespace otasim::servers {
 namespace {
@@ -70,8 +71,9 @@ class MqttJobs final : public UpdateServerModel {
                        {.name = "image_mode",
                         .type = ParamType::kEnum,
                         .default_value = "stream",
-                        .help = "how the image travels: in chunks over the broker",
-                        .choices = {"stream"}},
+                        .help = "how the image travels: stream (in chunks over the broker) or "
+                                "url (the job carries an HTTPS URL, served like server.http-poll)",
+                        .choices = {"stream", "url"}},
                        {.name = "retain_jobs",
                         .type = ParamType::kBool,
                         .default_value = "false",
@@ -96,6 +98,12 @@ class MqttJobs final : public UpdateServerModel {
     env_ = &env;
     bus_ = access->server;
     root_ = access->topic_root;
+    if (image_mode_ == "url") {
+      OTASIM_TRY(images_, MakeHttpPoll());
+      auto endpoint = images_->Start(env);
+      if (!endpoint) return endpoint.error().WithContext("server.mqtt-jobs: image server");
+      image_base_url_ = (*endpoint)["base_url"].get<std::string>() + "/images/";
+    }
     stopping_ = false;
     worker_ = std::thread([this] { Work(); });
     started_ = true;
@@ -125,6 +133,7 @@ class MqttJobs final : public UpdateServerModel {
     if (!bus_->Publish(root_ + "/request/sync", payload)) {
       Enqueue({root_ + "/request/sync", payload, false});  // no broker: settle what we have
     }
+    if (images_) OTASIM_CHECK(images_->WaitIdle(timeout));
     std::unique_lock lock(mutex_);
     if (!settled_.wait_for(lock, timeout, [&] { return markers_done_ >= marker; })) {
       return MakeError(Errc::kTimeout,
@@ -146,6 +155,7 @@ class MqttJobs final : public UpdateServerModel {
     }
     wake_.notify_all();
     if (worker_.joinable()) worker_.join();
+    if (images_) images_->Stop();
     try {
       FinishTransfer("abandoned");
     } catch (...) {  // Stop is noexcept by contract
@@ -218,7 +228,8 @@ class MqttJobs final : public UpdateServerModel {
     }
     const std::string job_id = "j-" + std::to_string(++jobs_published_);
     const std::string job =
-        JobDocument(job_id, request->request_id, delivery.envelope, stream, chunk_size_);
+        JobDocument(job_id, request->request_id, delivery.envelope, stream, chunk_size_,
+                    images_ && !stream.empty() ? image_base_url_ + stream : std::string());
     Status sent = bus_->Publish(root_ + "/jobs/notify", job, retain_jobs_);
 
     Exchange exchange{.protocol = "mqtt", .kind = "manifest", .method = "PUBLISH",
@@ -481,6 +492,8 @@ class MqttJobs final : public UpdateServerModel {
 
   const std::uint64_t chunk_size_;
   const std::string image_mode_;
+  std::unique_ptr<UpdateServerModel> images_;  // image_mode url: the HTTPS image server
+  std::string image_base_url_;                 // "https://127.0.0.1:PORT/dev-0001/images/"
   const bool retain_jobs_;
 
   ServerEnvironment* env_ = nullptr;

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "broker.hpp"
+#include "support/run_otasim.hpp"
 #include "support/temp_dir.hpp"
 
 extern char** environ;
@@ -164,6 +166,36 @@ BOOST_AUTO_TEST_CASE(a_killed_run_takes_its_broker_with_it) {
   BOOST_TEST(WaitFor([&] { return BrokersUnder(tmp.path().string()).empty(); },
                      std::chrono::seconds(10)),
              "no broker survives a SIGKILL of otasim");
+}
+
+// --broker: a broker otasim did not start (here one started by the test, with one account for
+// everyone), reached over TLS with its CA. otasim creates no users and stops nothing.
+BOOST_AUTO_TEST_CASE(an_existing_broker_is_used_as_given) {
+  TempDir tmp("otasim-broker-life");
+  otasim::mqtt::BrokerOptions options;
+  options.dir = tmp.path() / "external";
+  options.users = {{"fleet", "fleet-secret", otasim::mqtt::UserRole::kServer}};
+  auto ca = otasim::crypto::CertificateAuthority::Create("external broker CA");
+  BOOST_REQUIRE(ca.ok());
+  options.ca = std::move(*ca);
+  auto broker = otasim::mqtt::Broker::Start(options);
+  BOOST_REQUIRE_MESSAGE(broker.ok(), (broker.ok() ? "" : broker.error().What()));
+  const std::string url = "mqtts://fleet:fleet-secret@127.0.0.1:" + std::to_string((*broker)->tls_port());
+
+  auto run = otasim::testing::RunOtasim({"--target", "reference", "--protocol", "mqtt", "--scenario",
+                                         "baseline/legitimate-update", "--broker", url,
+                                         "--broker-ca", (*broker)->ca_file().string()},
+                                        "external-broker");
+  BOOST_TEST_INFO(run.output);
+  BOOST_TEST(run.exit_code == 0);
+  BOOST_REQUIRE(run.report.is_object());
+  BOOST_TEST(run.report.at("scenarios")[0].at("verdict") == "pass");
+  BOOST_TEST(kill((*broker)->pid(), 0) == 0, "otasim left the external broker running");
+
+  auto bad = otasim::testing::RunOtasimCommand({"run", "--target", "reference", "--protocol", "mqtt",
+                                                "--broker", "ftp://nowhere"});
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(bad.output.find("--broker") != std::string::npos, bad.output);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

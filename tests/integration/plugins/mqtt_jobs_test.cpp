@@ -4,10 +4,12 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "broker/broker_service.hpp"
+#include "http_client.hpp"
 #include "support/plugins_fake_env.hpp"
 
 using otasim::testing::FakeEnv;
@@ -233,9 +235,39 @@ BOOST_AUTO_TEST_CASE(a_short_stream_ends_with_an_empty_chunk) {
   const std::string got = f.device.Received(0, kSize - 1000, kWait);
   BOOST_TEST(got.size() == kSize - 1000);
   f.Settle();
-  const auto topics = f.device.ChunkTopics();
-  BOOST_REQUIRE(!topics.empty());
-  BOOST_TEST(topics.back().ends_with("/" + std::to_string(kSize - 1000)));
+  // The end marker is the last message published; its delivery may trail the server's work.
+  const std::string end_topic_suffix = "/" + std::to_string(kSize - 1000);
+  auto ended = [&] {
+    const auto topics = f.device.ChunkTopics();
+    return !topics.empty() && topics.back().ends_with(end_topic_suffix);
+  };
+  const auto until = std::chrono::steady_clock::now() + kWait;
+  while (!ended() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  BOOST_TEST(ended(), "an empty chunk at offset " << kSize - 1000 << " ends the stream");
+}
+
+// image_mode url: the job carries an HTTPS URL (plain HTTP here: the fake session has no TLS)
+// served like server.http-poll, through the step's attackers, recorded as an image exchange.
+BOOST_AUTO_TEST_CASE(url_mode_puts_an_image_url_in_the_job) {
+  Fixture f(std::map<std::string, std::string>{{"chunk_size", "16KiB"}, {"image_mode", "url"}});
+  auto job = f.device.RequestJob("r-url", kWait);
+  BOOST_REQUIRE(job.has_value());
+  BOOST_TEST((*job)["image"]["mode"] == "url");
+  const std::string url = (*job)["image"]["url"].get<std::string>();
+  BOOST_TEST(url.starts_with("http://127.0.0.1:"), url);
+  BOOST_TEST(url.ends_with("/dev-0001/images/v2.bin"), url);
+  otasim::http::ClientRequest request;
+  request.url = url;
+  std::string body;
+  auto response = otasim::http::Fetch(request, {}, [&](const std::uint8_t* data, std::size_t size) {
+    body.append(reinterpret_cast<const char*>(data), size);
+    return true;
+  });
+  BOOST_REQUIRE(response.ok());
+  BOOST_TEST(response->status == 200);
+  BOOST_TEST((body == f.env.ImageBytes("v2")));
+  f.Settle();
+  BOOST_TEST(f.Exchanges("image").size() == 1u);
 }
 
 // A transfer the device stops asking for, then asks again from the start: two transfers,
