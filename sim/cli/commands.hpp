@@ -36,6 +36,18 @@ struct RunOptions {
   // and the CA its certificate chains to.
   std::string broker_url;
   std::string broker_ca_file;
+  std::string shard;      // "i/n": run only that slice of the plan (docs/reports.md)
+  std::string sign_key;   // PEM private key: sign the output directory (report.sig.json)
+  std::string rerun_dir;  // repeat the run recorded in this directory's report.json
+  bool jobs_given = false;  // -j was on the command line (a rerun keeps the recorded one otherwise)
+  bool out_given = false;   // --out was on the command line (a rerun writes to DIR-rerun otherwise)
+  std::vector<std::string> command_line;
+};
+
+struct MergeOptions {
+  std::string out_dir;
+  std::vector<std::string> shard_dirs;
+  std::string sign_key;
   std::vector<std::string> command_line;
 };
 
@@ -43,6 +55,11 @@ int RunCommand(const CommonOptions& common, const RunOptions& options);
 int ListCommand(const CommonOptions& common, const std::string& what);
 int DescribeCommand(const CommonOptions& common, const std::string& id);
 int ValidateCommand(const CommonOptions& common, const std::vector<std::string>& files);
+// 0 intact and signed by the pinned key, 1 tampered or signed by another key, 2 bad usage or
+// no key pinned (docs/reports.md).
+int VerifyReportCommand(const std::string& dir, const std::string& key_file);
+// Exit codes as `run` (of the merged verdicts); 2 when the shards do not form one run.
+int MergeCommand(const CommonOptions& common, const MergeOptions& options);
 
 // Shared set-up: data directories and a registry with built-ins and --plugin-dir plugins.
 // Prints the error and returns false on failure.

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Run a suite or scenarios against a target");
-  run_cmd->add_option("--target", run.target, "Target profile name or file")->required();
+  run_cmd->add_option("--target", run.target, "Target profile name or file (required unless --rerun)");
   run_cmd->add_option("--target-param", run.target_params, "Target parameter K=V (repeatable)")
       ->type_name("K=V");
   run_cmd->add_option("--suite", run.suite, "Suite name or file")->capture_default_str();
@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
       ->type_name("ID");
   run_cmd->add_option("--protocol", run.protocols, "Protocols, comma-separated (default: all the target supports)")
       ->delimiter(',')->type_name("LIST");
-  run_cmd->add_option("-j,--jobs", run.jobs, "Sessions in parallel")->check(CLI::Range(1, 64))->capture_default_str();
-  run_cmd->add_option("--out", run.out_dir, "Output directory for reports and evidence")->capture_default_str();
+  auto* jobs_opt = run_cmd->add_option("-j,--jobs", run.jobs, "Sessions in parallel")->check(CLI::Range(1, 64))->capture_default_str();
+  auto* out_opt = run_cmd->add_option("--out", run.out_dir, "Output directory for reports and evidence")->capture_default_str();
   run_cmd->add_option("--seed", run.seed, "Seed of every random choice")->capture_default_str();
   run_cmd->add_flag("--keep-work", run.keep_work, "Keep each session's private directory");
   run_cmd->add_option("--broker", run.broker_url,
@@ -39,6 +39,28 @@ int main(int argc, char** argv) {
       ->type_name("URL");
   run_cmd->add_option("--broker-ca", run.broker_ca_file, "MQTT: CA file of the --broker's certificate")
       ->type_name("FILE");
+  run_cmd->add_option("--shard", run.shard, "Run only slice i of n of the plan (session k goes to shard k mod n + 1)")
+      ->type_name("I/N");
+  run_cmd->add_option("--sign-key", run.sign_key, "Sign the output directory with this Ed25519 private key (PEM)")
+      ->type_name("KEY.pem");
+  auto* rerun_opt = run_cmd->add_option("--rerun", run.rerun_dir,
+                                        "Repeat the run recorded in DIR/report.json (output: --out or DIR-rerun)")
+      ->type_name("DIR");
+  for (const char* name : {"--target", "--target-param", "--suite", "--scenario", "--protocol", "--seed", "--shard"}) {
+    rerun_opt->excludes(run_cmd->get_option(name));
+  }
+
+  std::string verify_dir, verify_key;
+  auto* verify_cmd = app.add_subcommand("verify-report", "Check a signed output directory against its report.sig.json");
+  verify_cmd->add_option("dir", verify_dir, "Output directory of a signed run")->required();
+  verify_cmd->add_option("--key", verify_key, "The signer's public key (PEM) to trust")->type_name("PUB.pem");
+
+  MergeOptions merge;
+  auto* merge_cmd = app.add_subcommand("merge", "Merge the output directories of the shards of one run");
+  merge_cmd->add_option("--out", merge.out_dir, "Output directory of the merged report")->required();
+  merge_cmd->add_option("--sign-key", merge.sign_key, "Sign the merged output with this private key (PEM)")
+      ->type_name("KEY.pem");
+  merge_cmd->add_option("shards", merge.shard_dirs, "Output directories of the shards")->required();
 
   std::string what;
   auto* list_cmd = app.add_subcommand("list", "List scenarios, suites, plugins, requirements or targets");
@@ -61,10 +83,17 @@ int main(int argc, char** argv) {
   }
   if (*run_cmd) {
     run.command_line.assign(argv, argv + argc);
+    run.jobs_given = jobs_opt->count() > 0;
+    run.out_given = out_opt->count() > 0;
     return RunCommand(common, run);
   }
   if (*list_cmd) return ListCommand(common, what);
   if (*describe_cmd) return DescribeCommand(common, id);
   if (*validate_cmd) return ValidateCommand(common, files);
+  if (*verify_cmd) return VerifyReportCommand(verify_dir, verify_key);
+  if (*merge_cmd) {
+    merge.command_line.assign(argv, argv + argc);
+    return MergeCommand(common, merge);
+  }
   return kExitBadInput;
 }

@@ -14,9 +14,12 @@
 #include "broker/broker_url.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress_printer.hpp"
+#include "cli/reproduce.hpp"
+#include "otasim/crypto.hpp"
 #include "otasim/time.hpp"
 #include "otasim/version.hpp"
 #include "report/report.hpp"
+#include "report/signing.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/runner.hpp"
 #include "scoring/grading.hpp"
@@ -117,9 +120,30 @@ int ExitCode(const std::vector<scoring::ScenarioResult>& results) {
   return findings ? kExitFindings : errors ? kExitHarness : kExitOk;
 }
 
-}  // namespace
+nlohmann::json ParamsJson(const Params& params) {
+  nlohmann::json values = nlohmann::json::object();
+  for (const auto& [key, value] : params.values()) values[key] = value;
+  return values;
+}
 
-int RunCommand(const CommonOptions& common, const RunOptions& options) {
+// The run itself; `recorded` is the record of the run being repeated (--rerun), if any.
+int RunResolved(const CommonOptions& common, const RunOptions& options,
+                const report::ReproduceRecord* recorded) {
+  if (options.target.empty()) return BadInput("run: --target is required (or --rerun DIR)");
+  report::ShardSpec shard;
+  if (!options.shard.empty()) {
+    auto parsed = report::ParseShard(options.shard);
+    if (!parsed) return BadInput(parsed.error().message());
+    shard = *parsed;
+  }
+  std::optional<crypto::PrivateKey> sign_key;
+  if (!options.sign_key.empty()) {
+    auto key = crypto::PrivateKey::LoadPem(options.sign_key);
+    if (!key) {
+      return BadInput("--sign-key " + options.sign_key + " is not a PEM private key: " + key.error().message());
+    }
+    sign_key = std::move(*key);
+  }
   DataDirs dirs;
   plugin_host::Registry registry;
   if (!LoadEnvironment(common, dirs, registry)) return kExitBadInput;
@@ -168,6 +192,7 @@ int RunCommand(const CommonOptions& common, const RunOptions& options) {
   std::error_code ec;
   const std::filesystem::path out_dir = std::filesystem::absolute(options.out_dir, ec);
   std::filesystem::remove_all(out_dir / "evidence", ec);
+  std::filesystem::remove(out_dir / report::kSignatureFile, ec);  // from an earlier run
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return BadInput("cannot create " + out_dir.string() + ": " + ec.message());
   std::string work_template = (std::filesystem::temp_directory_path() / "otasim-run-XXXXXX").string();
@@ -190,8 +215,28 @@ int RunCommand(const CommonOptions& common, const RunOptions& options) {
       return BadInput("--broker: " + url.error().message());
     }
   }
-  const auto plan = scenario::PlanSessions(chosen, protocols);
-  if (plan.empty()) return BadInput("no scenario applies to the chosen protocols");
+  const auto full_plan = scenario::PlanSessions(chosen, protocols);
+  if (full_plan.empty()) return BadInput("no scenario applies to the chosen protocols");
+  std::vector<scenario::PlannedSession> plan;  // this shard's slice; tags stay the full plan's
+  for (std::size_t k = 0; k < full_plan.size(); ++k) {
+    if (shard.Contains(k)) plan.push_back(full_plan[k]);
+  }
+
+  RunInputs inputs{&dirs, &registry, &*profile, ParamsJson(*params), &*suite,
+                   dirs.grading_profiles() / (suite->grading + ".yaml"), grading->name, &chosen,
+                   protocols, &full_plan};
+  auto record = BuildReproduceRecord(common, options, inputs);
+  if (!record) {
+    std::filesystem::remove_all(work_template, ec);
+    return BadInput(record.error().message());
+  }
+  if (recorded != nullptr) {
+    // The run is repeated anyway: the warnings say why its verdicts may differ.
+    for (const auto& change : report::CompareRecords(*recorded, *record)) {
+      std::cerr << "otasim: warning: --rerun: " << change << "\n";
+    }
+  }
+
   InstallInterruptHandler();  // before the broker starts, so that Ctrl-C always stops it
   auto broker = StartBroker(options, plan, work_template);
   if (!broker) {
@@ -208,7 +253,11 @@ int RunCommand(const CommonOptions& common, const RunOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   ProgressPrinter printer(isatty(STDERR_FILENO) != 0, common.quiet, common.verbose);
   if (!common.quiet) {
-    std::cout << "otasim " << OTASIM_VERSION_STRING << ": " << plan.size() << " session(s) of suite '"
+    std::cout << "otasim " << OTASIM_VERSION_STRING << ": " << plan.size() << " session(s)"
+              << (shard.count > 1 ? " (shard " + report::ShardText(shard) + " of " +
+                                        std::to_string(full_plan.size()) + ")"
+                                  : std::string())
+              << " of suite '"
               << suite->name << "' against target '" << profile->name << "' (" << options.jobs
               << " in parallel, seed " << options.seed << ")" << std::endl;
   }
@@ -235,6 +284,7 @@ int RunCommand(const CommonOptions& common, const RunOptions& options) {
   rep.info.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - t0).count();
   rep.info.command_line = options.command_line;
+  rep.info.reproduce = std::move(*record);
   rep.scenarios = results;
   rep.requirements = scoring::ScoreRequirements(*catalogue, results);
   rep.grade = scoring::Grade(*grading, rep.requirements);
@@ -243,9 +293,25 @@ int RunCommand(const CommonOptions& common, const RunOptions& options) {
     std::cerr << "otasim: writing reports: " << written.error().message() << "\n";
     return kExitHarness;
   }
+  if (sign_key) {
+    if (Status signed_ok = report::SignOutputDir(out_dir, *sign_key); !signed_ok) {
+      std::cerr << "otasim: signing the reports: " << signed_ok.error().message() << "\n";
+      return kExitHarness;
+    }
+  }
   printer.Summary(rep, out_dir);
   if (g_cancel.load()) return kExitHarness;  // an interrupted run proves nothing
   return ExitCode(results);
+}
+
+}  // namespace
+
+int RunCommand(const CommonOptions& common, const RunOptions& options) {
+  if (options.rerun_dir.empty()) return RunResolved(common, options, nullptr);
+  report::ReproduceRecord recorded;
+  auto rerun = RerunOptions(common, options, &recorded);
+  if (!rerun) return BadInput(rerun.error().message());
+  return RunResolved(rerun->first, rerun->second, &recorded);
 }
 
 }  // namespace otasim::cli

@@ -3,12 +3,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "otasim/result.hpp"
+#include "report/run_manifest.hpp"
 #include "scoring/grading.hpp"
 #include "scoring/verdict.hpp"
 
@@ -26,6 +28,7 @@ struct RunInfo {
   std::string started;    // RFC 3339
   std::int64_t duration_ms = 0;
   std::vector<std::string> command_line;
+  std::optional<ReproduceRecord> reproduce;  // written as report.json's `reproduce` object
 };
 
 struct RunReport {

@@ -104,6 +104,7 @@ nlohmann::json ToJson(const RunReport& report) {
   out["started"] = Text(info.started);
   out["duration_ms"] = info.duration_ms;
   out["command_line"] = TextList(info.command_line);
+  if (info.reproduce) out["reproduce"] = ToJson(*info.reproduce);
   out["grade"] = {{"level", Text(report.grade.grade)},
                   {"next_level", Text(report.grade.next_level)},
                   {"blocking", TextList(report.grade.blocking)}};
