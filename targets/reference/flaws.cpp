@@ -19,6 +19,15 @@ const std::vector<std::pair<std::string_view, bool Flaws::*>>& Table() {
       {"single-slot", &Flaws::single_slot},
       {"no-status-report", &Flaws::no_status_report},
       {"reject-all", &Flaws::reject_all},
+      {"trust-any-server-cert", &Flaws::trust_any_server_cert},
+      {"no-hostname-check", &Flaws::no_hostname_check},
+      {"plaintext-fallback", &Flaws::plaintext_fallback},
+      {"no-client-cert", &Flaws::no_client_cert},
+      {"no-timeout", &Flaws::no_timeout},
+      {"accept-in-band-key", &Flaws::accept_in_band_key},
+      {"accept-revoked-key", &Flaws::accept_revoked_key},
+      {"accept-weak-alg", &Flaws::accept_weak_alg},
+      {"no-self-test-revert", &Flaws::no_self_test_revert},
   };
   return table;
 }

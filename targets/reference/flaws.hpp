@@ -23,6 +23,17 @@ struct Flaws {
   bool single_slot = false;
   bool no_status_report = false;
   bool reject_all = false;
+  // Transport and identity (issue 5).
+  bool trust_any_server_cert = false;
+  bool no_hostname_check = false;
+  bool plaintext_fallback = false;
+  bool no_client_cert = false;
+  bool no_timeout = false;
+  // Keys and boot (issue 5).
+  bool accept_in_band_key = false;
+  bool accept_revoked_key = false;
+  bool accept_weak_alg = false;
+  bool no_self_test_revert = false;
 };
 
 // "a,b,c" -> Flaws; an unknown name is kInvalidArgument listing the known ones.

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "otasim/byte_source.hpp"
 #include "otasim/result.hpp"
 #include "otasim/session.hpp"
@@ -33,6 +35,22 @@ struct ImageDelivery {
   bool close_delimited = false;  // no length at all: the body ends when the connection closes
   // Cut the connection after this many body bytes, without a clean end.
   std::optional<std::uint64_t> cut_after;
+  // Slow retrieval: send at most this many body bytes per second (0 = full speed).
+  std::uint64_t trickle_bytes_per_second = 0;
+  // Instead of the body, point the device elsewhere (HTTP: a redirect to this URL; MQTT url
+  // mode: the job's image URL). Empty = serve the body.
+  std::string redirect_url;
+};
+
+// The endpoint an on-path attacker may stand in front of: what the device would be told, and
+// where the genuine server (or broker) listens.
+struct TransportEndpoint {
+  std::string protocol;        // "http", "coap", "mqtt"
+  nlohmann::json endpoint;     // the device's endpoint block (base_url, base_uri, broker, ...)
+  std::string host;            // genuine server address, e.g. "127.0.0.1"
+  std::uint16_t port = 0;
+  bool secure = false;         // TLS/DTLS on the genuine endpoint
+  std::string ca_cert_pem;     // the CA the genuine server's certificate chains to (public)
 };
 
 class Attacker {
@@ -50,6 +68,17 @@ class Attacker {
     (void)session; (void)request; (void)delivery;
     return {};
   }
+  // Transport role (on-path attackers): called once per step after Prepare, before the device
+  // acts. Return a replacement endpoint block to point the device at the attacker (a proxy it
+  // started), or nullopt to leave the device's endpoint alone.
+  virtual Result<std::optional<nlohmann::json>> WrapEndpoint(SessionContext& session,
+                                                             const TransportEndpoint& genuine) {
+    (void)session; (void)genuine;
+    return std::optional<nlohmann::json>{};
+  }
+  // The step is over (the device has exited): stop any proxy and flush its log. Also called
+  // when the session is torn down early.
+  virtual void StopTransport() noexcept {}
 };
 
 }  // namespace otasim

@@ -57,6 +57,12 @@ struct SignatureEntry {
 struct Envelope {
   std::string signed_bytes;  // the exact manifest JSON bytes that were signed
   std::vector<SignatureEntry> signatures;
+  // Optional "root_updates": signed root documents (JSON text, oldest first) that rotate or
+  // revoke the device's update keys; each must be signed by the keys of the one before.
+  std::vector<std::string> root_updates;
+  // Optional "keys": public keys (PEM) carried in-band. A secure device never trusts them: a
+  // key only becomes trusted through provisioning or a signed root update (AUT-9).
+  std::vector<std::string> keys;
 };
 
 // A refusal with its typed cause; converts to an Error for generic reporting.

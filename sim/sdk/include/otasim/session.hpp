@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "otasim/capture.hpp"
 #include "otasim/crypto.hpp"
 #include "otasim/manifest.hpp"
 #include "otasim/message_bus.hpp"
@@ -25,6 +26,19 @@ struct Release {
   std::string envelope;        // signed envelope JSON as served
   std::filesystem::path image_path;
   std::string image_file;      // file name in the image URI ("v2.bin")
+};
+
+// Who signs a certificate an attacker asks for.
+enum class CertificateIssuer {
+  kGenuineCa,   // the CA the device trusts (a valid certificate, possibly for another name)
+  kRogueCa,     // a CA the device does not trust
+  kSelfSigned,  // no CA at all
+};
+
+struct IssuedCertificate {
+  std::string cert_pem;  // leaf first, then any intermediate
+  std::string key_pem;
+  std::string ca_cert_pem;  // the issuing CA's certificate (empty when self-signed)
 };
 
 // Everything that happened in a session, in order, for evidence and for the checks.
@@ -90,6 +104,17 @@ class SessionContext {
   virtual std::string DeviceNow() const = 0;
   // The run's MQTT broker for this session; nullptr unless the session runs over MQTT.
   virtual const BrokerAccess* broker() const { return nullptr; }
+  // The session's evidence capture (capture.pcapng); nullptr when there is none.
+  virtual PacketCapture* capture() { return nullptr; }
+  // A TLS server certificate for an on-path attacker, issued for `names` (DNS names or IP
+  // addresses) by `issuer`. The genuine CA's private key never leaves the session: an attacker
+  // can only ask for a certificate, as a mis-issuing CA would give one.
+  virtual Result<IssuedCertificate> IssueCertificate(CertificateIssuer issuer,
+                                                     const std::vector<std::string>& names) {
+    (void)issuer;
+    (void)names;
+    return Error(Errc::kUnsupported, "this session issues no certificates");
+  }
 };
 
 }  // namespace otasim

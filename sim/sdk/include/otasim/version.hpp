@@ -3,7 +3,7 @@
 
 #define OTASIM_VERSION_STRING "0.1.0"
 // Major: bumped when an interface changes incompatibly (adding a virtual function counts).
-#define OTASIM_ABI_MAJOR 2
+#define OTASIM_ABI_MAJOR 3
 // Minor: bumped when something is added compatibly; a plugin's minor must be <= the host's.
 #define OTASIM_ABI_MINOR 0
 
