@@ -16,7 +16,11 @@ Result<DataDirs> FindDataDirs(const std::string& override_dir) {
     if (const char* env = std::getenv("OTASIM_DATA_DIR"); env != nullptr && *env != '\0') {
       candidates.push_back(env);
     } else {
-      candidates.push_back(bin_dir / ".." / ".." / "..");
+      // A build directory (build/<preset>/bin) has a CMakeCache.txt beside bin/; an installed
+      // otasim (PREFIX/bin) must not pick up whatever lies two levels above its prefix.
+      if (std::filesystem::is_regular_file(bin_dir / ".." / "CMakeCache.txt", ec)) {
+        candidates.push_back(bin_dir / ".." / ".." / "..");
+      }
       candidates.push_back(bin_dir / ".." / "share" / "otasim");
       candidates.push_back(std::filesystem::current_path());
     }

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--target-param", run.target_params, "Target parameter K=V (repeatable)")
       ->type_name("K=V");
   run_cmd->add_option("--suite", run.suite, "Suite name or file")->capture_default_str();
-  run_cmd->add_option("--scenario", run.scenarios, "Scenario id or glob (repeatable)")
+  run_cmd->add_option("--scenario", run.scenarios, "Scenario id, glob or .yaml file (repeatable)")
       ->type_name("ID");
   run_cmd->add_option("--protocol", run.protocols, "Protocols, comma-separated (default: all the target supports)")
       ->delimiter(',')->type_name("LIST");

@@ -79,8 +79,9 @@ void ProgressPrinter::Summary(const report::RunReport& report,
     for (const auto& id : report.grade.blocking) std::cout << " " << id;
     std::cout << ")";
   }
-  std::cout << "\nReport: " << (out_dir / "report.json").string() << ", "
-            << (out_dir / "junit.xml").string() << "\n";
+  std::cout << "\nReport: " << (out_dir / "report.html").string() << " ("
+            << (out_dir / "report.json").string() << ", " << (out_dir / "junit.xml").string()
+            << ")\n";
 }
 
 }  // namespace otasim::cli

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <mutex>
 
@@ -16,6 +17,7 @@
 #include "cli/progress_printer.hpp"
 #include "cli/reproduce.hpp"
 #include "otasim/crypto.hpp"
+#include "otasim/files.hpp"
 #include "otasim/time.hpp"
 #include "otasim/version.hpp"
 #include "report/report.hpp"
@@ -45,6 +47,25 @@ void InstallInterruptHandler() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+}
+
+// The sessions finished so far, rewritten after each one: a run that dies (an in-process
+// attacker plugin that crashes) keeps them. Removed once the full reports are written.
+constexpr const char* kPartialReportFile = "report.partial.json";
+
+void WritePartialReport(report::RunReport& partial, const scoring::ScenarioResult& finished,
+                        const std::filesystem::path& out_dir) {
+  partial.scenarios.push_back(finished);
+  std::string text;
+  try {
+    text = report::ToJson(partial).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "otasim: warning: rendering " << kPartialReportFile << ": " << e.what() << "\n";
+    return;
+  }
+  if (Status written = WriteFileAtomic(out_dir / kPartialReportFile, text); !written) {
+    std::cerr << "otasim: warning: " << written.error().message() << "\n";
+  }
 }
 
 int BadInput(const std::string& message) {
@@ -79,19 +100,63 @@ Result<std::map<std::string, std::string>> ParseKeyValues(const std::vector<std:
   return values;
 }
 
-std::vector<scenario::ScenarioSpec> SelectScenarios(const std::vector<scenario::ScenarioSpec>& library,
-                                                    const std::vector<std::string>& patterns,
-                                                    std::string* unmatched) {
+// A --scenario that ends in .yaml names a scenario file, which may live outside the library
+// (a plugin's own scenarios); anything else is a library id or glob.
+bool IsScenarioFile(const std::string& selector) {
+  return selector.ends_with(".yaml") || selector.ends_with(".yml");
+}
+
+// --scenario file arguments made absolute, so that the reproduce record (--rerun) finds them
+// from any working directory.
+std::vector<std::string> AbsoluteScenarioFiles(const std::vector<std::string>& selectors) {
+  std::vector<std::string> result;
+  for (const auto& selector : selectors) {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(selector, ec);
+    result.push_back(IsScenarioFile(selector) && !ec ? absolute.lexically_normal().string() : selector);
+  }
+  return result;
+}
+
+Result<std::vector<scenario::ScenarioSpec>> SelectScenarios(
+    const std::vector<scenario::ScenarioSpec>& library, const std::vector<std::string>& selectors,
+    const scenario::ValidationContext& ctx) {
   scenario::SuiteSpec adhoc;
   adhoc.name = "adhoc";
-  adhoc.scenarios = patterns;
   adhoc.file = "--scenario";
-  auto resolved = scenario::ResolveSuite(adhoc, library);
-  if (!resolved) {
-    *unmatched = resolved.error().message();
-    return {};
+  std::vector<scenario::ScenarioSpec> files;
+  for (const auto& selector : selectors) {
+    if (!IsScenarioFile(selector)) {
+      adhoc.scenarios.push_back(selector);
+      continue;
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(selector, ec)) {
+      return MakeError(Errc::kNotFound, "--scenario: scenario file " + selector + " does not exist");
+    }
+    OTASIM_TRY(scenario::ScenarioSpec spec, scenario::LoadScenario(selector, ctx));
+    files.push_back(std::move(spec));
   }
-  return *resolved;
+  std::vector<scenario::ScenarioSpec> chosen;
+  if (!adhoc.scenarios.empty()) {
+    OTASIM_TRY(chosen, scenario::ResolveSuite(adhoc, library));
+  }
+  for (auto& spec : files) {
+    // Ids name evidence directories and report rows: two scenarios must not share one.
+    const auto same_id = std::find_if(chosen.begin(), chosen.end(),
+                                      [&](const auto& other) { return other.id == spec.id; });
+    if (same_id == chosen.end()) {
+      chosen.push_back(std::move(spec));
+      continue;
+    }
+    std::error_code ec;
+    if (!std::filesystem::equivalent(same_id->file, spec.file, ec)) {
+      return MakeError(Errc::kInvalidArgument, "--scenario: " + spec.file.string() + " has id '" +
+                                                   spec.id + "', which " + same_id->file.string() +
+                                                   " has too");
+    }
+  }
+  return chosen;
 }
 
 // One broker for the whole run, started only when some session runs over MQTT. It must be
@@ -166,9 +231,9 @@ int RunResolved(const CommonOptions& common, const RunOptions& options,
     if (!resolved) return BadInput(resolved.error().message());
     chosen = std::move(*resolved);
   } else {
-    std::string unmatched;
-    chosen = SelectScenarios(*library, options.scenarios, &unmatched);
-    if (!unmatched.empty()) return BadInput(unmatched);
+    auto selected = SelectScenarios(*library, options.scenarios, ctx);
+    if (!selected) return BadInput(selected.error().message());
+    chosen = std::move(*selected);
   }
 
   auto profile_path = target::FindTargetProfile(options.target, dirs.target_profiles());
@@ -193,6 +258,7 @@ int RunResolved(const CommonOptions& common, const RunOptions& options,
   const std::filesystem::path out_dir = std::filesystem::absolute(options.out_dir, ec);
   std::filesystem::remove_all(out_dir / "evidence", ec);
   std::filesystem::remove(out_dir / report::kSignatureFile, ec);  // from an earlier run
+  std::filesystem::remove(out_dir / kPartialReportFile, ec);
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return BadInput("cannot create " + out_dir.string() + ": " + ec.message());
   std::string work_template = (std::filesystem::temp_directory_path() / "otasim-run-XXXXXX").string();
@@ -225,7 +291,9 @@ int RunResolved(const CommonOptions& common, const RunOptions& options,
   RunInputs inputs{&dirs, &registry, &*profile, ParamsJson(*params), &*suite,
                    dirs.grading_profiles() / (suite->grading + ".yaml"), grading->name, &chosen,
                    protocols, &full_plan};
-  auto record = BuildReproduceRecord(common, options, inputs);
+  RunOptions recorded_options = options;
+  recorded_options.scenarios = AbsoluteScenarioFiles(options.scenarios);
+  auto record = BuildReproduceRecord(common, recorded_options, inputs);
   if (!record) {
     std::filesystem::remove_all(work_template, ec);
     return BadInput(record.error().message());
@@ -261,8 +329,21 @@ int RunResolved(const CommonOptions& common, const RunOptions& options,
               << suite->name << "' against target '" << profile->name << "' (" << options.jobs
               << " in parallel, seed " << options.seed << ")" << std::endl;
   }
+  report::RunReport partial;  // scenarios in the order they finished; no grade yet
+  partial.info.otasim_version = OTASIM_VERSION_STRING;
+  partial.info.suite = options.scenarios.empty() ? suite->name : "adhoc";
+  partial.info.target = profile->name;
+  partial.info.seed = options.seed;
+  partial.info.jobs = options.jobs;
+  partial.info.started = started;
+  partial.info.command_line = options.command_line;
   auto results = scenario::RunSessions(
-      run, plan, options.jobs, [&](const scenario::Progress& p) { printer.Update(p); }, &g_cancel);
+      run, plan, options.jobs,
+      [&](const scenario::Progress& p) {
+        printer.Update(p);
+        if (p.finished != nullptr) WritePartialReport(partial, *p.finished, out_dir);
+      },
+      &g_cancel);
   printer.Finish();
   if (*broker) {
     if (Status stopped = (*broker)->Stop(); !stopped) {
@@ -293,6 +374,7 @@ int RunResolved(const CommonOptions& common, const RunOptions& options,
     std::cerr << "otasim: writing reports: " << written.error().message() << "\n";
     return kExitHarness;
   }
+  std::filesystem::remove(out_dir / kPartialReportFile, ec);
   if (sign_key) {
     if (Status signed_ok = report::SignOutputDir(out_dir, *sign_key); !signed_ok) {
       std::cerr << "otasim: signing the reports: " << signed_ok.error().message() << "\n";

@@ -128,8 +128,8 @@ Result<Params> Params::Bind(const std::vector<ParamSpec>& specs,
     return Error(Errc::kInvalidArgument, where.empty() ? message : where + ": " + message);
   };
 
-  for (const auto& [name, value] : raw) {
-    (void)value;
+  for (const auto& entry : raw) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 can't capture one
     bool known = std::any_of(specs.begin(), specs.end(),
                              [&](const ParamSpec& s) { return s.name == name; });
     if (!known) {

@@ -1,4 +1,5 @@
-// The signed envelope: {"signed": base64, "signatures": [{keyid, alg, sig}]}.
+// The signed envelope: {"signed": base64, "signatures": [{keyid, alg, sig}]}, optionally with
+// "root_updates" (signed root documents, as JSON objects) and "keys" (PEM strings).
 #include <array>
 
 #include "otasim/manifest.hpp"
@@ -26,7 +27,8 @@ ManifestResult<crypto::Bytes> RequireBase64(const Json& object, std::string_view
   return std::move(bytes).value();
 }
 
-constexpr std::array<std::string_view, 2> kEnvelopeFields = {"signed", "signatures"};
+constexpr std::array<std::string_view, 4> kEnvelopeFields = {"signed", "signatures",
+                                                             "root_updates", "keys"};
 constexpr std::array<std::string_view, 3> kSignatureFields = {"keyid", "alg", "sig"};
 
 ManifestResult<Envelope> ParseEnvelopeJson(const Json& json) {
@@ -60,6 +62,33 @@ ManifestResult<Envelope> ParseEnvelopeJson(const Json& json) {
     signature.sig = std::move(sig.value());
     envelope.signatures.push_back(std::move(signature));
   }
+
+  // Optional. Each root update stays a JSON object on the wire; its signatures cover the
+  // decoded "signed" bytes inside it, so re-serialising the object changes nothing they cover.
+  if (auto updates = json.find("root_updates"); updates != json.end()) {
+    if (!updates->is_array()) {
+      return Malformed("root_updates: expected an array, got " + JsonTypeName(*updates));
+    }
+    for (std::size_t i = 0; i < updates->size(); ++i) {
+      const Json& update = (*updates)[i];
+      if (!update.is_object()) {
+        return Malformed("root_updates[" + std::to_string(i) + "]: expected an object, got " +
+                         JsonTypeName(update));
+      }
+      envelope.root_updates.push_back(update.dump());
+    }
+  }
+  if (auto keys = json.find("keys"); keys != json.end()) {
+    if (!keys->is_array()) return Malformed("keys: expected an array, got " + JsonTypeName(*keys));
+    for (std::size_t i = 0; i < keys->size(); ++i) {
+      const Json& key = (*keys)[i];
+      if (!key.is_string()) {
+        return Malformed("keys[" + std::to_string(i) + "]: expected a PEM string, got " +
+                         JsonTypeName(key));
+      }
+      envelope.keys.push_back(key.get<std::string>());
+    }
+  }
   return envelope;
 }
 
@@ -73,6 +102,17 @@ std::string ToJson(const Envelope& envelope) {
     }
     Json json = {{"signed", crypto::Base64Encode(crypto::AsBytes(envelope.signed_bytes))},
                  {"signatures", std::move(signatures)}};
+    // Absent when empty, so envelopes without them are byte-for-byte what they always were.
+    if (!envelope.root_updates.empty()) {
+      Json updates = Json::array();
+      for (const auto& update : envelope.root_updates) {
+        // Not parseable JSON is kept as a string so the device refuses it by name.
+        Json parsed = Json::parse(update, nullptr, /*allow_exceptions=*/false);
+        updates.push_back(parsed.is_discarded() ? Json(update) : std::move(parsed));
+      }
+      json["root_updates"] = std::move(updates);
+    }
+    if (!envelope.keys.empty()) json["keys"] = envelope.keys;
     return json.dump(-1, ' ', false, Json::error_handler_t::replace);
   } catch (const std::exception&) {
     return {};  // only on allocation failure

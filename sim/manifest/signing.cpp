@@ -1,5 +1,6 @@
 // Signing manifests and verifying envelopes against the device's trust anchors.
 #include "otasim/manifest.hpp"
+#include "otasim/root_document.hpp"
 
 namespace otasim::manifest {
 
@@ -26,39 +27,9 @@ ManifestResult<Manifest> Verify(const Envelope& envelope,
     if (envelope.signatures.empty()) {
       return ManifestError{Failure::kNoSignature, "signatures: the envelope carries no signature"};
     }
-    std::vector<std::string> anchor_ids;
-    anchor_ids.reserve(trust_anchors.size());
-    for (const auto& anchor : trust_anchors) anchor_ids.push_back(anchor.KeyId());
-
-    bool verified = false;
-    for (std::size_t i = 0; i < envelope.signatures.size(); ++i) {
-      const SignatureEntry& entry = envelope.signatures[i];
-      const std::string path = "signatures[" + std::to_string(i) + "]";
-      std::size_t anchor = 0;
-      while (anchor < anchor_ids.size() && anchor_ids[anchor] != entry.keyid) ++anchor;
-      if (anchor == anchor_ids.size()) continue;  // not a key we trust: ignored
-      const crypto::PublicKey& key = trust_anchors[anchor];
-
-      auto alg = crypto::ParseKeyAlg(entry.alg);
-      if (!alg) {
-        return ManifestError{Failure::kUnsupportedAlg,
-                             path + ".alg: unsupported algorithm '" + entry.alg + "'"};
-      }
-      // The algorithm comes from the trusted key, never from the envelope: a mismatch is an
-      // attempt to make us verify under the wrong algorithm.
-      if (alg.value() != key.alg()) {
-        return ManifestError{Failure::kBadSignature,
-                             path + ".alg: '" + entry.alg + "' does not match key " + entry.keyid +
-                                 " (" + std::string(crypto::KeyAlgName(key.alg())) + ")"};
-      }
-      if (auto ok = key.Verify(crypto::AsBytes(envelope.signed_bytes), entry.sig); !ok) {
-        return ManifestError{Failure::kBadSignature,
-                             path + ": signature by trusted key " + entry.keyid + " does not verify"};
-      }
-      verified = true;
-    }
-    if (!verified) {
-      return ManifestError{Failure::kUnknownKey, "signatures: none is by a trusted key"};
+    if (auto refused = CheckSignatures(envelope.signed_bytes, envelope.signatures, trust_anchors,
+                                       /*threshold=*/1, "manifest")) {
+      return *refused;
     }
     return ParseManifest(envelope.signed_bytes);
   } catch (const std::exception& e) {

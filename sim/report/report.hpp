@@ -41,7 +41,8 @@ struct RunReport {
 
 nlohmann::json ToJson(const RunReport& report);
 std::string ToJunitXml(const RunReport& report);
-// Writes report.json and junit.xml into dir.
+// Writes report.json, junit.xml and report.html into dir (report.html embeds timelines from
+// dir/evidence, so write the evidence first).
 Status WriteReports(const RunReport& report, const std::filesystem::path& dir);
 
 }  // namespace otasim::report

@@ -3,6 +3,7 @@
 #include <system_error>
 
 #include "otasim/files.hpp"
+#include "report/html_report.hpp"
 #include "report/report.hpp"
 #include "report/text.hpp"
 
@@ -144,15 +145,19 @@ Status WriteReports(const RunReport& report, const std::filesystem::path& dir) {
   if (ec) return Error(Errc::kIo, "creating report directory " + dir.string() + ": " + ec.message());
   std::string json_text;
   std::string junit_text;
+  std::string html_text;
   try {
     // target_params comes from the caller unfiltered, so replace rather than throw on bad UTF-8.
     json_text = ToJson(report).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
     junit_text = ToJunitXml(report);
+    // The page embeds the start of each session's timeline from the evidence already in dir.
+    html_text = RenderHtmlReport(report, dir);
   } catch (const std::exception& e) {
     return Error(Errc::kInternal, std::string("rendering reports: ") + e.what());
   }
   OTASIM_CHECK(WriteFileAtomic(dir / "report.json", json_text));
   OTASIM_CHECK(WriteFileAtomic(dir / "junit.xml", junit_text));
+  OTASIM_CHECK(WriteFileAtomic(dir / "report.html", html_text));
   return {};
 }
 

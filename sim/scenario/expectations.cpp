@@ -146,6 +146,18 @@ std::vector<scoring::CheckResult> EvaluateExpectations(
     add("resumed", *expect.resumed ? "a ranged image request (206)" : "no ranged request",
         resumed ? "ranged request seen" : "no ranged request", "server", resumed == *expect.resumed);
   }
+  if (expect.client_identity_is_device) {
+    // IDA-4: the device authenticated itself, with its own credential, on every exchange.
+    std::vector<std::string> seen_identities;
+    bool ok = !seen.exchanges.empty();
+    for (const Exchange& e : seen.exchanges) {
+      const std::string identity = e.client_identity.empty() ? "(none)" : e.client_identity;
+      if (!Contains(seen_identities, identity)) seen_identities.push_back(identity);
+      if (e.client_identity != seen.device_identity) ok = false;
+    }
+    add("client_identity", "every exchange by " + seen.device_identity,
+        seen.exchanges.empty() ? "no exchange" : Join(seen_identities, ", "), "server", ok);
+  }
   return checks;
 }
 

@@ -21,6 +21,7 @@ struct StepObservation {
   nlohmann::json state_after;
   std::vector<Exchange> exchanges;    // this step's
   std::vector<StatusReport> reports;  // this step's
+  std::string device_identity;        // the credential the device was given (cert CN, PSK identity)
 };
 
 std::vector<scoring::CheckResult> EvaluateExpectations(

@@ -27,7 +27,20 @@ struct ReleaseSpec {
   std::string vendor_id;  // empty: the device's vendor
   std::string issued = "-1h";   // offset from the session's start time
   std::string expires = "+30d";
-  std::string signer = "vendor";  // "vendor" or "rogue"
+  std::string signer = "vendor";  // "vendor", "rogue", or another vendor key ("vendor-2")
+  std::vector<std::string> root_updates;  // roots (names in ScenarioSpec::roots) the envelope carries
+  bool self_test_fails = false;  // the image carries the marker that fails the boot self-test
+};
+
+// A root document the session signs (DESIGN §5): version 1 is the one the device is provisioned
+// with under `trust: root` (key `vendor`); later versions rotate keys. A key left out is revoked.
+struct RootSpec {
+  std::string name;
+  std::uint64_t version = 2;
+  std::vector<std::string> keys;     // key names: "vendor", "vendor-2", ..., "rogue"
+  std::uint64_t threshold = 1;
+  std::vector<std::string> signers;  // empty: the previous version's keys and its own keys
+  std::string expires = "+365d";     // offset from the session's start
 };
 
 struct AttackSpec {
@@ -67,6 +80,7 @@ struct Expectations {
   std::optional<CountBound> image_requests;
   std::optional<std::uint64_t> max_extra_bytes_read;  // beyond the image size, server-side
   std::optional<bool> resumed;               // an image request started past byte 0
+  bool client_identity_is_device = false;    // every exchange carried the device's own identity
   bool empty() const;
 };
 
@@ -91,6 +105,10 @@ struct ScenarioSpec {
   // Parameters of the server model per protocol ("coap" -> {"security": "psk"}).
   std::map<std::string, std::map<std::string, std::string>> server_params;
   std::map<std::string, ReleaseSpec> releases;
+  // The device's root of trust: "keys" (the vendor's public key) or "root" (a signed root
+  // document v1 listing the vendor key), which `roots` can then rotate.
+  std::string trust = "keys";
+  std::map<std::string, RootSpec> roots;
   std::string initial_release;
   std::vector<StepSpec> steps;
   std::filesystem::path file;

@@ -20,7 +20,7 @@ std::uint64_t NextRandom(std::uint64_t& state) {
 }  // namespace
 
 Result<std::string> WritePseudoRandomFile(const std::filesystem::path& path, std::uint64_t size,
-                                          std::uint64_t seed) {
+                                          std::uint64_t seed, std::string_view prefix) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return MakeError(Errc::kIo, "cannot create " + path.string());
   crypto::Sha256 hash;
@@ -32,6 +32,10 @@ Result<std::string> WritePseudoRandomFile(const std::filesystem::path& path, std
     for (std::size_t i = 0; i < n; i += 8) {
       const std::uint64_t r = NextRandom(state);
       for (std::size_t b = 0; b < 8 && i + b < n; ++b) chunk[i + b] = static_cast<std::uint8_t>(r >> (8 * b));
+    }
+    const std::uint64_t written = size - left;
+    for (std::size_t i = 0; i < n && written + i < prefix.size(); ++i) {
+      chunk[i] = static_cast<std::uint8_t>(prefix[static_cast<std::size_t>(written) + i]);
     }
     out.write(reinterpret_cast<const char*>(chunk.data()), static_cast<std::streamsize>(n));
     hash.Update({chunk.data(), n});
@@ -49,7 +53,9 @@ Result<Release> BuildRelease(const ReleaseSpec& spec, const std::filesystem::pat
   release.name = spec.name;
   release.image_file = spec.name + ".bin";
   release.image_path = dir / release.image_file;
-  OTASIM_TRY(std::string digest, WritePseudoRandomFile(release.image_path, spec.size, seed));
+  OTASIM_TRY(std::string digest,
+             WritePseudoRandomFile(release.image_path, spec.size, seed,
+                                   spec.self_test_fails ? kSelfTestFailMarker : std::string_view{}));
   OTASIM_TRY(auto issued, ParseOffset(spec.issued));
   OTASIM_TRY(auto expires, ParseOffset(spec.expires));
   manifest::Manifest& m = release.manifest;
@@ -60,9 +66,20 @@ Result<Release> BuildRelease(const ReleaseSpec& spec, const std::filesystem::pat
   m.image = {digest, spec.size, "images/" + release.image_file};
   m.issued = FormatRfc3339(session_start + issued);
   m.expires = FormatRfc3339(session_start + expires);
-  const crypto::PrivateKey* signer = spec.signer == "rogue" ? keys.rogue : keys.vendor;
+  const crypto::PrivateKey* signer = spec.signer == "rogue"    ? keys.rogue
+                                      : spec.signer == "vendor" ? keys.vendor
+                                                                : nullptr;
+  if (signer == nullptr && keys.named != nullptr) {
+    if (auto it = keys.named->find(spec.signer); it != keys.named->end()) signer = &it->second;
+  }
   if (signer == nullptr) return MakeError(Errc::kInternal, "no signing key for " + spec.signer);
   OTASIM_TRY(manifest::Envelope envelope, manifest::Sign(m, std::span(signer, 1)));
+  for (const auto& root : spec.root_updates) {
+    if (keys.roots == nullptr || !keys.roots->count(root)) {
+      return MakeError(Errc::kInternal, "release " + spec.name + ": no root document '" + root + "'");
+    }
+    envelope.root_updates.push_back(keys.roots->at(root));
+  }
   release.envelope = manifest::ToJson(envelope);
   OTASIM_CHECK(WriteFileAtomic(dir / (spec.name + ".manifest.json"), release.envelope));
   return release;

@@ -35,7 +35,8 @@ std::optional<Outcome> ParseOutcome(std::string_view name) {
 
 bool Expectations::empty() const {
   return outcome.empty() && reason.empty() && !running && !bootable && !installs_delta &&
-         !status_report && !image_requests && !max_extra_bytes_read && !resumed;
+         !status_report && !image_requests && !max_extra_bytes_read && !resumed &&
+         !client_identity_is_device;
 }
 
 std::string ServerModelFor(std::string_view protocol) {
@@ -59,7 +60,8 @@ namespace {
 
 const std::set<std::string> kReasons = {"signature", "format", "class",  "expired", "rollback",
                                         "replay",    "size",   "digest", "tls",     "timeout",
-                                        "interrupted", "network", "storage", "none"};
+                                        "interrupted", "network", "storage", "self-test",
+                                        "none"};
 
 Result<std::string> FileSha256(const std::filesystem::path& path) {
   return crypto::Sha256FileHex(path);
@@ -72,7 +74,8 @@ class ScenarioParser {
   Result<ScenarioSpec> Parse() {
     const YAML::Node& root = y_.root();
     OTASIM_CHECK(y_.CheckMap(root, "", {"id", "title", "summary", "requirements", "protocols",
-                                        "servers", "releases", "device", "steps"}));
+                                        "servers", "trust", "roots", "releases", "device",
+                                        "steps"}));
     ScenarioSpec s;
     OTASIM_TRY(auto id, y_.String(root, "id", "", true));
     s.id = *id;
@@ -96,6 +99,7 @@ class ScenarioParser {
     }
     OTASIM_CHECK(ParseProtocols(s));
     OTASIM_CHECK(ParseServers(s));
+    OTASIM_CHECK(ParseTrust(s));
     OTASIM_CHECK(ParseReleases(s));
     OTASIM_CHECK(ParseDevice(s));
     OTASIM_CHECK(ParseSteps(s));
@@ -159,7 +163,8 @@ class ScenarioParser {
       }
       const YAML::Node& rel = entry.second;
       OTASIM_CHECK(y_.CheckMap(rel, where, {"version", "sequence", "size", "class", "vendor",
-                                            "issued", "expires", "signer"}));
+                                            "issued", "expires", "signer", "root_updates",
+                                            "self_test"}));
       OTASIM_TRY(auto version, y_.String(rel, "version", where, true));
       r.version = *version;
       if (!std::regex_match(r.version, std::regex("[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?"))) {
@@ -191,10 +196,78 @@ class ScenarioParser {
       }
       OTASIM_TRY(auto signer, y_.String(rel, "signer", where, false));
       r.signer = signer.value_or("vendor");
-      if (r.signer != "vendor" && r.signer != "rogue") {
-        return y_.ErrorAt(rel["signer"], where + ".signer", "expected vendor or rogue");
+      if (!IsKeyName(r.signer)) {
+        return y_.ErrorAt(rel["signer"], where + ".signer",
+                          "expected vendor, rogue or another vendor key such as vendor-2");
       }
+      OTASIM_TRY(r.root_updates, y_.StringList(rel, "root_updates", where, false));
+      for (const auto& root : r.root_updates) {
+        if (!s.roots.count(root)) {
+          return y_.ErrorAt(rel["root_updates"], where + ".root_updates",
+                            "no root named '" + root + "' (see roots)");
+        }
+      }
+      OTASIM_TRY(auto self_test, y_.String(rel, "self_test", where, false));
+      if (self_test && *self_test != "pass" && *self_test != "fail") {
+        return y_.ErrorAt(rel["self_test"], where + ".self_test", "expected pass or fail");
+      }
+      r.self_test_fails = self_test.value_or("pass") == "fail";
       s.releases[r.name] = r;
+    }
+    return {};
+  }
+
+  static bool IsKeyName(const std::string& name) {
+    return name == "rogue" || std::regex_match(name, std::regex("vendor(-[a-z0-9]+)?"));
+  }
+
+  // trust: keys | root, and roots: {r2: {version: 2, keys: [vendor-2]}} (rotations).
+  Status ParseTrust(ScenarioSpec& s) {
+    OTASIM_TRY(auto trust, y_.String(y_.root(), "trust", "", false));
+    s.trust = trust.value_or("keys");
+    if (s.trust != "keys" && s.trust != "root") {
+      return y_.ErrorAt(y_.root()["trust"], "trust", "expected keys or root");
+    }
+    const YAML::Node node = y_.root()["roots"];
+    if (!node.IsDefined()) return {};
+    if (s.trust != "root") return y_.ErrorAt(node, "roots", "roots need `trust: root`");
+    if (!node.IsMap()) return y_.ErrorAt(node, "roots", "expected a mapping of root name to root");
+    for (const auto& entry : node) {
+      RootSpec r;
+      r.name = entry.first.Scalar();
+      const std::string where = "roots." + r.name;
+      const YAML::Node& root = entry.second;
+      OTASIM_CHECK(y_.CheckMap(root, where, {"version", "keys", "threshold", "signers", "expires"}));
+      OTASIM_TRY(auto version, y_.Unsigned(root, "version", where, true));
+      if (*version < 2) {
+        return y_.ErrorAt(root["version"], where + ".version",
+                          "version 1 is the provisioned root; rotations start at 2");
+      }
+      r.version = *version;
+      OTASIM_TRY(r.keys, y_.StringList(root, "keys", where, true));
+      OTASIM_TRY(r.signers, y_.StringList(root, "signers", where, false));
+      for (const auto* list : {&r.keys, &r.signers}) {
+        for (const auto& key : *list) {
+          if (!IsKeyName(key)) {
+            return y_.ErrorAt(root, where, "unknown key '" + key +
+                                               "' (vendor, vendor-2, ... or rogue)");
+          }
+        }
+      }
+      if (r.keys.empty()) return y_.ErrorAt(root, where + ".keys", "lists no key");
+      OTASIM_TRY(auto threshold, y_.Unsigned(root, "threshold", where, false));
+      r.threshold = threshold.value_or(1);
+      if (r.threshold == 0 || r.threshold > r.keys.size()) {
+        return y_.ErrorAt(root, where + ".threshold", "must be 1.." + std::to_string(r.keys.size()));
+      }
+      OTASIM_TRY(auto expires, y_.String(root, "expires", where, false));
+      if (expires) {
+        if (!ParseOffset(*expires)) {
+          return y_.ErrorAt(root["expires"], where + ".expires", "expected an offset such as +30d");
+        }
+        r.expires = *expires;
+      }
+      s.roots[r.name] = r;
     }
     return {};
   }
@@ -334,7 +407,7 @@ class ScenarioParser {
     if (!e.IsDefined()) return y_.ErrorAt(item, ew, "missing required field");
     OTASIM_CHECK(y_.CheckMap(e, ew, {"outcome", "reason", "running", "bootable", "installs",
                                      "status_report", "image_requests", "max_extra_bytes_read",
-                                     "resumed"}));
+                                     "resumed", "client_identity"}));
     Expectations& x = step.expect;
     OTASIM_TRY(auto outcomes, y_.StringList(e, "outcome", ew, false));
     for (const auto& o : outcomes) {
@@ -382,6 +455,12 @@ class ScenarioParser {
       x.max_extra_bytes_read = *bytes;
     }
     OTASIM_TRY(x.resumed, y_.Bool(e, "resumed", ew, false));
+    OTASIM_TRY(auto identity, y_.String(e, "client_identity", ew, false));
+    if (identity && *identity != "device") {
+      return y_.ErrorAt(e["client_identity"], ew + ".client_identity",
+                        "expected device (every exchange carried the device's own identity)");
+    }
+    x.client_identity_is_device = identity.has_value();
     return {};
   }
 

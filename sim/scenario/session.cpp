@@ -1,5 +1,6 @@
 #include "scenario/session.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -7,8 +8,11 @@
 #include "otasim/files.hpp"
 #include "otasim/time.hpp"
 #include "scenario/expectations.hpp"
+#include "scenario/guarded_attacker.hpp"
 #include "scenario/release_builder.hpp"
+#include "scenario/scenario_trust.hpp"
 #include "scenario/session_environment.hpp"
+#include "scenario/transport_wrap.hpp"
 #include "target/contract_target.hpp"
 
 namespace otasim::scenario {
@@ -41,6 +45,7 @@ struct SessionKeys {
   crypto::PrivateKey rogue;
   TlsMaterial tls;
   crypto::IssuedCert device_identity;
+  std::shared_ptr<const crypto::CertificateAuthority> ca;  // issues attackers' certificates too
 };
 
 Result<SessionKeys> MakeKeys(const std::string& device_id) {
@@ -62,7 +67,8 @@ Result<SessionKeys> MakeKeys(const std::string& device_id) {
   // which is printed in the report).
   std::random_device random;
   for (std::size_t i = 0; i < kPskBytes; ++i) tls.psk_key.push_back(static_cast<char>(random() & 0xff));
-  return SessionKeys{std::move(vendor), std::move(rogue), std::move(tls), std::move(device)};
+  return SessionKeys{std::move(vendor), std::move(rogue), std::move(tls), std::move(device),
+                     std::make_shared<const crypto::CertificateAuthority>(std::move(ca))};
 }
 
 // Appends one verb's output to the device log of the evidence.
@@ -148,14 +154,20 @@ class Session {
     const std::uint64_t seed_base = StableHash(
         spec_.id + "@" + protocol_, StableHash(std::to_string(run_.seed)));
 
-    OTASIM_TRY(SessionKeys keys, MakeKeys(kDeviceId));
+    // The device's credential (certificate CN, PSK identity) names this session too: unique.
+    OTASIM_TRY(SessionKeys keys, MakeKeys(BrokerUserFor(tag_)));
     keys_ = std::make_unique<SessionKeys>(std::move(keys));
+    OTASIM_TRY(ScenarioTrust trust, BuildScenarioTrust(spec_, keys_->vendor, keys_->rogue, start_time_));
+    trust_ = std::make_unique<ScenarioTrust>(std::move(trust));
     env_ = std::make_unique<SessionEnvironment>(protocol_, kDeviceId, work_, seed_base, keys_->tls,
                                                 start_time_);
+    env_->SetCertificateAuthority(keys_->ca);
     env_->timeline().Add("harness", "session-start",
                          {{"scenario", spec_.id}, {"protocol", protocol_}, {"seed", run_.seed},
                           {"start_time", FormatRfc3339(start_time_)}});
-    ReleaseKeys release_keys{&keys_->vendor, &keys_->rogue};
+    env_->StartCapture(evidence_ / "capture.pcapng",
+                       "otasim scenario " + spec_.id + " over " + protocol_);
+    ReleaseKeys release_keys{&keys_->vendor, &keys_->rogue, &trust_->keys, &trust_->roots};
     for (const auto& [name, release_spec] : spec_.releases) {
       OTASIM_TRY(Release release, BuildRelease(release_spec, work_ / "releases",
                                                env_->Seed("release:" + name), start_time_,
@@ -196,6 +208,8 @@ class Session {
     OTASIM_CHECK(WriteFileAtomic(dev / "device.pem", keys_->device_identity.cert_pem));
     OTASIM_CHECK(WriteFileAtomic(dev / "device.key", keys_->device_identity.key_pem, kPermsPrivate));
     OTASIM_CHECK(WriteFileAtomic(dev / "vendor.pub.pem", keys_->vendor.Public().ToPem()));
+    const bool root_anchor = !trust_->provisioned_root.empty();  // `trust: root`
+    if (root_anchor) OTASIM_CHECK(WriteFileAtomic(dev / "root.json", trust_->provisioned_root));
     const Release* initial = env_->FindRelease(spec_.initial_release);
     config_ = {
         {"contract", "otasim-target/1"},
@@ -207,8 +221,10 @@ class Session {
         {"tls", {{"ca_file", (dev / "ca.pem").string()},
                  {"client_cert", (dev / "device.pem").string()},
                  {"client_key", (dev / "device.key").string()}}},
-        {"trust_anchors", {(dev / "vendor.pub.pem").string()}},
-        {"limits", {{"max_image_bytes", 64ull << 20}, {"timeout_ms", 3000}, {"poll_interval_ms", 500}}},
+        {"trust_anchors", {(dev / (root_anchor ? "root.json" : "vendor.pub.pem")).string()}},
+        {"limits", {{"max_image_bytes", 64ull << 20}, {"timeout_ms", 3000}, {"poll_interval_ms", 500},
+                    // Slow retrieval: a tight window keeps the trickle scenarios short.
+                    {"min_bytes_per_second", 1024}, {"rate_window_ms", 1000}}},
         {"now", FormatRfc3339(start_time_)},
         {"initial_firmware",
          {{"manifest", (work_ / "releases" / (initial->name + ".manifest.json")).string()},
@@ -248,6 +264,11 @@ class Session {
       endpoint["password_file"] = (dev / "broker.pass").string();
     }
     return {};
+  }
+
+  // The CA the genuine endpoint's certificate chains to (over MQTT: the run's broker CA).
+  std::string GenuineCaFor(const std::string& protocol) const {
+    return protocol == "mqtt" ? run_.broker_ca_pem : keys_->tls.ca_cert;
   }
 
   Status WriteConfig() {
@@ -291,7 +312,8 @@ class Session {
 
   Status RunStep(int index, const StepSpec& spec, StepResult& step) {
     // Plugins of this step, prepared before the device acts.
-    std::vector<std::unique_ptr<Attacker>> attackers;
+    // Every attacker runs guarded: a hook that hangs or throws makes the step an error.
+    std::vector<std::unique_ptr<GuardedAttacker>> attackers;
     std::vector<std::unique_ptr<Fault>> faults;
     const std::string where = spec_.id + " step " + std::to_string(index);
     for (const auto& attack : spec.attacks) {
@@ -302,7 +324,8 @@ class Session {
         faults.push_back(std::move(fault));
       } else {
         OTASIM_TRY(auto attacker, run_.registry->CreateAttacker(attack.id, attack.params, where));
-        attackers.push_back(std::move(attacker));
+        attackers.push_back(std::make_unique<GuardedAttacker>(std::move(attacker), attack.id,
+                                                              [this] { hook_abandoned_ = true; }));
       }
     }
     std::vector<Attacker*> active;
@@ -319,6 +342,11 @@ class Session {
       Status prepared = attackers[a]->Prepare(*env_);
       if (!prepared) return prepared.error().WithContext("preparing " + spec.attacks[a].id);
     }
+    // On-path attackers: the device may be pointed at a proxy for this step only.
+    TransportWrap transport(*env_, active, config_["endpoints"][protocol_]);
+    OTASIM_TRY(TransportEndpoint genuine, GenuineEndpoint(protocol_, config_["endpoints"][protocol_],
+                                                          GenuineCaFor(protocol_)));
+    OTASIM_CHECK(transport.Wrap(genuine));
     std::optional<PowerCut> cut;
     for (auto& fault : faults) {
       OTASIM_CHECK(fault->Prepare(*env_));
@@ -361,13 +389,18 @@ class Session {
     env_->timeline().Add("device", step.action,
                          {{"step", index}, {"outcome", OutcomeName(seen.outcome)},
                           {"detail", seen.outcome_detail}});
+    transport.Stop();  // the device has exited: proxies close their connections to the server
     if (Status idle = server_->WaitIdle(std::chrono::seconds(10)); !idle) {
       return idle.error().WithContext("waiting for the server to finish the step's responses");
+    }
+    for (const auto& attacker : attackers) {
+      if (auto failure = attacker->failure()) return *failure;
     }
     OTASIM_TRY(state_, ObserveState("after step " + std::to_string(index)));
     seen.state_after = state_;
     seen.exchanges = env_->ExchangesSince(first_exchange);
     seen.reports = env_->ReportsSince(first_report);
+    seen.device_identity = keys_->tls.psk_identity;
     step.checks = EvaluateExpectations(spec.expect, seen, env_->releases());
     env_->BeginStep(index, nullptr, {}, device_now);  // attackers die with this scope
     return {};
@@ -380,6 +413,7 @@ class Session {
 
   void TearDown() {
     if (server_ && server_started_) server_->Stop();
+    if (env_) env_->StopCapture();
     if (env_) {
       env_->timeline().Add("harness", "session-end", {{"verdict", scoring::VerdictName(result_.verdict)}});
       WriteEvidence();
@@ -388,6 +422,9 @@ class Session {
       std::error_code ec;
       std::filesystem::remove_all(work_, ec);
     }
+    // A hook thread left stuck in an attacker still holds the session context: leaked on
+    // purpose, so that thread never touches freed memory if it wakes up.
+    if (hook_abandoned_) (void)env_.release();
   }
 
   void WriteEvidence() {
@@ -417,6 +454,12 @@ class Session {
     (void)WriteFileAtomic(evidence_ / "status_reports.json", reports.dump(2));
     (void)WriteFileAtomic(evidence_ / "releases.json", releases.dump(2));
     if (!config_.is_null()) (void)WriteFileAtomic(evidence_ / "device_config.json", config_.dump(2));
+    // What on-path attackers' proxies saw (attack.mitm, attack.strip-tls), if any ran.
+    std::error_code copy_ec;
+    if (std::filesystem::exists(work_ / "proxy.log", copy_ec)) {
+      std::filesystem::copy_file(work_ / "proxy.log", evidence_ / "proxy.log",
+                                 std::filesystem::copy_options::overwrite_existing, copy_ec);
+    }
   }
 
   const RunContext& run_;
@@ -429,12 +472,14 @@ class Session {
   std::filesystem::path work_;
   SysTime start_time_{};
   std::unique_ptr<SessionKeys> keys_;
+  std::unique_ptr<ScenarioTrust> trust_;
   std::unique_ptr<SessionEnvironment> env_;
   std::unique_ptr<UpdateServerModel> server_;
   bool server_started_ = false;
   std::unique_ptr<target::ContractTarget> target_;
   nlohmann::json config_;
   nlohmann::json state_;
+  std::atomic<bool> hook_abandoned_{false};  // set from server threads too
 };
 
 }  // namespace

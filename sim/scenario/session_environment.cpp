@@ -1,5 +1,9 @@
 #include "scenario/session_environment.hpp"
 
+#include "otasim/version.hpp"
+
+#include <arpa/inet.h>
+
 namespace otasim::scenario {
 
 std::uint64_t StableHash(std::string_view text, std::uint64_t basis) {
@@ -84,6 +88,95 @@ Result<crypto::PrivateKey> SessionEnvironment::RogueSigningKey() {
     rogue_key_ = std::move(key);
   }
   return *rogue_key_;
+}
+
+namespace {
+
+bool IsIpAddress(const std::string& name) {
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, name.c_str(), buffer) == 1 || inet_pton(AF_INET6, name.c_str(), buffer) == 1;
+}
+
+const char* IssuerName(CertificateIssuer issuer) {
+  switch (issuer) {
+    case CertificateIssuer::kGenuineCa: return "genuine-ca";
+    case CertificateIssuer::kRogueCa: return "rogue-ca";
+    case CertificateIssuer::kSelfSigned: return "self-signed";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+Result<IssuedCertificate> SessionEnvironment::IssueCertificate(
+    CertificateIssuer issuer, const std::vector<std::string>& names) {
+  if (names.empty()) return MakeError(Errc::kInvalidArgument, "a certificate needs at least one name");
+  crypto::CertRequest request;
+  request.common_name = names.front();
+  for (const auto& name : names) {
+    (IsIpAddress(name) ? request.ip_addresses : request.dns_names).push_back(name);
+  }
+  IssuedCertificate issued;
+  std::string issuer_subject;
+  switch (issuer) {
+    case CertificateIssuer::kGenuineCa: {
+      if (!genuine_ca_) return MakeError(Errc::kUnsupported, "this session has no CA to issue from");
+      OTASIM_TRY(auto cert, genuine_ca_->Issue(request));
+      issued = {cert.cert_pem, cert.key_pem, genuine_ca_->cert_pem()};
+      issuer_subject = "otasim session CA";
+      break;
+    }
+    case CertificateIssuer::kRogueCa: {
+      std::lock_guard lock(mutex_);
+      if (!rogue_ca_) {
+        OTASIM_TRY(auto rogue, crypto::CertificateAuthority::Create("otasim rogue CA"));
+        rogue_ca_ = std::move(rogue);
+      }
+      OTASIM_TRY(auto cert, rogue_ca_->Issue(request));
+      issued = {cert.cert_pem, cert.key_pem, rogue_ca_->cert_pem()};
+      issuer_subject = "otasim rogue CA";
+      break;
+    }
+    case CertificateIssuer::kSelfSigned: {
+      OTASIM_TRY(auto cert, crypto::CertificateAuthority::SelfSigned(request));
+      issued = {cert.cert_pem, cert.key_pem, ""};
+      issuer_subject = names.front();
+      break;
+    }
+  }
+  // Evidence of what was issued; the key never goes anywhere but to the caller.
+  timeline_.Add("attacker", "certificate-issued",
+                {{"issuer", IssuerName(issuer)},
+                 {"subject_cn", request.common_name},
+                 {"issuer_cn", issuer_subject},
+                 {"dns_names", request.dns_names},
+                 {"ip_addresses", request.ip_addresses}});
+  return issued;
+}
+
+void SessionEnvironment::StartCapture(const std::filesystem::path& path, std::string comment) {
+  capture::CaptureOptions options;
+  options.user_application = "otasim " OTASIM_VERSION_STRING;
+  options.comment = std::move(comment);
+  options.on_error = [this](const Error& error) {
+    timeline_.Add("harness", "capture-error", {{"error", error.What()}});
+  };
+  auto capture = capture::FileCapture::Create(path, std::move(options));
+  if (!capture) {
+    timeline_.Add("harness", "capture-error", {{"error", capture.error().What()}});
+    return;
+  }
+  capture_ = std::move(capture).value();
+}
+
+void SessionEnvironment::StopCapture() {
+  if (!capture_) return;
+  const bool closed = capture_->Close().ok();  // an error was reported through on_error
+  const capture::CaptureStats stats = capture_->stats();
+  timeline_.Add("harness", "capture-closed",
+                {{"ok", closed}, {"flows", stats.flows}, {"packets", stats.packets},
+                 {"file_bytes", stats.file_bytes}, {"payload_bytes", stats.payload_bytes},
+                 {"elided_bytes", stats.elided_bytes}});
 }
 
 std::uint64_t SessionEnvironment::Seed(std::string_view component) const {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/file_capture.hpp"
 #include "otasim/server_model.hpp"
 #include "otasim/time.hpp"
 
@@ -49,6 +50,17 @@ class SessionEnvironment final : public ServerEnvironment {
   std::string DeviceNow() const override;
   const BrokerAccess* broker() const override { return broker_ ? &*broker_ : nullptr; }
   void SetBroker(BrokerAccess access) { broker_ = std::move(access); }  // before the server starts
+  // The evidence capture: started before the server starts (a file that cannot be created is
+  // noted in the timeline and the session runs without one), stopped after it stopped.
+  PacketCapture* capture() override { return capture_.get(); }
+  void StartCapture(const std::filesystem::path& path, std::string comment);
+  void StopCapture();
+  // The session CA (whose key only the session holds), for IssueCertificate(kGenuineCa).
+  void SetCertificateAuthority(std::shared_ptr<const crypto::CertificateAuthority> ca) {
+    genuine_ca_ = std::move(ca);
+  }
+  Result<IssuedCertificate> IssueCertificate(CertificateIssuer issuer,
+                                             const std::vector<std::string>& names) override;
 
   // ServerEnvironment
   bool UseTls() const override { return true; }
@@ -77,6 +89,9 @@ class SessionEnvironment final : public ServerEnvironment {
   std::vector<std::string> served_manifests_;
   std::optional<crypto::PrivateKey> rogue_key_;
   std::optional<BrokerAccess> broker_;
+  std::unique_ptr<capture::FileCapture> capture_;  // kept after StopCapture: late calls are ignored
+  std::shared_ptr<const crypto::CertificateAuthority> genuine_ca_;
+  std::optional<crypto::CertificateAuthority> rogue_ca_;  // made on first use, under mutex_
 };
 
 // FNV-1a: stable across builds and platforms, unlike std::hash.

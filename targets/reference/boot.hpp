@@ -1,16 +1,16 @@
 // Boot-time verification: which slot runs, decided by verifying the images now (the digest of
 // each slot file against its stored manifest, and that manifest's signature against the trust
-// anchors), never by trusting what was remembered. Also the `state` verb, which reports it.
+// store), never by trusting what was remembered. The first boot of a newly installed image runs
+// its self-test and reverts to the previous slot when it fails. Also the `state` verb.
 #pragma once
 
 #include <optional>
-#include <span>
 #include <string>
 
 #include "device_state.hpp"
 #include "flaws.hpp"
-#include "otasim/crypto.hpp"
 #include "otasim/manifest.hpp"
+#include "trust_store.hpp"
 
 namespace otasim::device {
 
@@ -22,8 +22,8 @@ struct SlotReport {
   std::string problem;  // why it is not valid
 };
 
-SlotReport InspectSlot(const StateDir& dir, Slot slot,
-                       std::span<const crypto::PublicKey> trust_anchors, const Flaws& flaws);
+// `trust` nullptr: there is no usable root of trust, so no signature verifies.
+SlotReport InspectSlot(const StateDir& dir, Slot slot, const TrustStore* trust, const Flaws& flaws);
 
 struct BootChoice {
   SlotReport slots[2];       // A, B
@@ -32,8 +32,13 @@ struct BootChoice {
   const SlotReport& Report(Slot s) const { return slots[s == Slot::kA ? 0 : 1]; }
 };
 
-BootChoice ChooseBoot(const StateDir& dir, const Meta& meta,
-                      std::span<const crypto::PublicKey> trust_anchors, const Flaws& flaws);
+BootChoice ChooseBoot(const StateDir& dir, const Meta& meta, const TrustStore* trust,
+                      const Flaws& flaws);
+
+// The boot self-test of an image (a simulation hook, targets/PROTOCOL.md "Boot and self-test"):
+// it fails when the image starts with kSelfTestFailMarker.
+inline constexpr std::string_view kSelfTestFailMarker = "OTASIM-SELF-TEST:FAIL\n";
+Result<bool> SelfTestPasses(const StateDir& dir, Slot slot);
 
 int RunBoot(const StateDir& dir, const Flaws& flaws);
 int RunState(const StateDir& dir, const Flaws& flaws);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "coap_client.hpp"
@@ -50,8 +51,12 @@ std::string ReasonOf(TransferEnd end) {
 
 class CoapChannel final : public UpdateChannel {
  public:
-  CoapChannel(CoapUri base, coap::ClientOptions options, unsigned block_size)
-      : base_(std::move(base)), options_(std::move(options)), block_size_(block_size) {
+  CoapChannel(CoapUri base, coap::ClientOptions options, unsigned block_size,
+              bool plaintext_fallback)
+      : base_(std::move(base)),
+        options_(std::move(options)),
+        block_size_(block_size),
+        plaintext_fallback_(plaintext_fallback) {
     manifest_uri_ = base_;
     manifest_uri_.path = (base_.path == "/" ? "" : base_.path) + "/manifest";
     status_uri_ = manifest_uri_;
@@ -62,26 +67,23 @@ class CoapChannel final : public UpdateChannel {
 
   Offer FetchManifest() override {
     Offer offer;
-    auto client = Session(manifest_uri_);
-    if (!client) {
-      offer.failure = StepFailure{ReasonOf(EndOf(client.error(), false)), client.error().message()};
-      return offer;
-    }
     std::string envelope;
     bool too_big = false;
     coap::BlockwiseRequest request;
     request.path = manifest_uri_.path;
     request.query = manifest_uri_.query;
     request.szx = SzxOf(block_size_);
-    auto result = (*client)->GetBlockwise(
-        request, [&](std::uint64_t, const std::uint8_t* data, std::size_t size) {
-          if (envelope.size() + size > manifest::kMaxEnvelopeBytes) {
-            too_big = true;  // refused unparsed, and not read further
-            return false;
-          }
-          envelope.append(reinterpret_cast<const char*>(data), size);
-          return true;
-        });
+    auto result = Exchange(manifest_uri_, [&](coap::Client& client) {
+      return client.GetBlockwise(
+          request, [&](std::uint64_t, const std::uint8_t* data, std::size_t size) {
+            if (envelope.size() + size > manifest::kMaxEnvelopeBytes) {
+              too_big = true;  // refused unparsed, and not read further
+              return false;
+            }
+            envelope.append(reinterpret_cast<const char*>(data), size);
+            return true;
+          });
+    });
     if (!result) {
       Broken(result.error());
       const TransferEnd end = EndOf(result.error(), !envelope.empty());
@@ -112,8 +114,6 @@ class CoapChannel final : public UpdateChannel {
   Transfer FetchImage(const ImageRequest& image, ImageSink& sink) override {
     auto uri = ParseCoapUri(image.location);
     if (!uri) return {TransferEnd::kNetwork, uri.error().message()};
-    auto client = Session(*uri);
-    if (!client) return {EndOf(client.error(), false), client.error().message()};
 
     coap::BlockwiseRequest request;
     request.path = uri->path;
@@ -130,12 +130,14 @@ class CoapChannel final : public UpdateChannel {
     std::optional<std::optional<std::uint64_t>> first_size2;  // set once the head was given
     for (;;) {
       block.clear();
-      auto result = (*client)->GetBlockwise(
-          request, [&](std::uint64_t offset, const std::uint8_t* data, std::size_t size) {
-            block.assign(data, data + size);
-            block_offset = offset;
-            return false;  // one block at a time
-          });
+      auto result = Exchange(*uri, [&](coap::Client& client) {
+        return client.GetBlockwise(
+            request, [&](std::uint64_t offset, const std::uint8_t* data, std::size_t size) {
+              block.assign(data, data + size);
+              block_offset = offset;
+              return false;  // one block at a time
+            });
+      });
       if (!result) {
         Broken(result.error());
         return {EndOf(result.error(), image.offset + delivered > 0),
@@ -170,9 +172,9 @@ class CoapChannel final : public UpdateChannel {
   }
 
   Result<std::string> SendStatus(const std::string& report_json) override {
-    OTASIM_TRY(coap::Client * client, Session(status_uri_));
-    auto response = client->Post(status_uri_.path, report_json, kContentFormatJson,
-                                 status_uri_.query);
+    auto response = Exchange(status_uri_, [&](coap::Client& client) {
+      return client.Post(status_uri_.path, report_json, kContentFormatJson, status_uri_.query);
+    });
     if (!response) {
       Broken(response.error());
       return response.error().WithContext("POST " + status_uri_.ToString());
@@ -201,10 +203,50 @@ class CoapChannel final : public UpdateChannel {
     if (error.code() != Errc::kCrypto) client_.reset();
   }
 
+  // One exchange on the session to `uri`'s endpoint. The DTLS handshake of a new session
+  // happens within its first exchange, so this is where a failed handshake is seen.
+  template <typename Call>
+  auto Exchange(const CoapUri& uri, Call call) -> decltype(call(std::declval<coap::Client&>())) {
+    OTASIM_TRY(coap::Client * client, Session(uri));
+    const bool handshake = uri.secure && !Downgraded(uri) && !session_answered_;
+    auto result = call(*client);
+    if (result) {
+      session_answered_ = true;
+      return result;
+    }
+    // Flaw: after a failed handshake (refused, or never answered) the same host and port are
+    // tried without DTLS, and the channel stays in plaintext there.
+    if (plaintext_fallback_ && handshake &&
+        (result.error().code() == Errc::kCrypto || result.error().code() == Errc::kTimeout)) {
+      Log("DTLS handshake with " + uri.host + ":" + std::to_string(uri.port) + " failed (" +
+          result.error().message() + "): retrying without DTLS (flaw plaintext-fallback)");
+      client_.reset();
+      downgraded_ = uri;
+      auto plain = Session(uri);
+      if (plain) {
+        auto retry = call(**plain);
+        if (retry) {
+          session_answered_ = true;
+          return retry;
+        }
+      }
+      downgraded_.reset();  // the plaintext retry failed too: the DTLS failure is the outcome
+      client_.reset();
+    }
+    return result;
+  }
+
+  bool Downgraded(const CoapUri& uri) const {
+    return downgraded_ && downgraded_->host == uri.host && downgraded_->port == uri.port;
+  }
+
   // The session to `uri`'s endpoint, reused while it is the same one.
-  Result<coap::Client*> Session(const CoapUri& uri) {
+  Result<coap::Client*> Session(const CoapUri& requested) {
+    CoapUri uri = requested;
+    if (Downgraded(uri)) uri.secure = false;  // flaw plaintext-fallback took DTLS away
     if (client_ && client_endpoint_.SameEndpoint(uri)) return client_.get();
     client_.reset();
+    session_answered_ = false;
     coap::ClientOptions options = options_;
     if (!uri.secure) {
       options.psk.reset();
@@ -221,13 +263,17 @@ class CoapChannel final : public UpdateChannel {
   CoapUri base_, manifest_uri_, status_uri_;
   coap::ClientOptions options_;
   unsigned block_size_;
+  bool plaintext_fallback_;
+  std::optional<CoapUri> downgraded_;  // flaw plaintext-fallback: DTLS given up at this endpoint
+  bool session_answered_ = false;      // the current session has completed an exchange
   std::unique_ptr<coap::Client> client_;
   CoapUri client_endpoint_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<UpdateChannel>> MakeCoapChannel(const DeviceConfig& config) {
+Result<std::unique_ptr<UpdateChannel>> MakeCoapChannel(const DeviceConfig& config,
+                                                       const Flaws& flaws) {
   const CoapEndpoint& endpoint = config.coap;
   auto base = ParseCoapUri(endpoint.base_uri);
   if (!base) return base.error().WithContext("endpoints.coap.base_uri");
@@ -267,10 +313,13 @@ Result<std::unique_ptr<UpdateChannel>> MakeCoapChannel(const DeviceConfig& confi
       cert.client_cert_pem = std::move(*pem);
       cert.client_key_pem = std::move(*key);
     }
+    cert.verify_peer = !flaws.trust_any_server_cert;  // flaw: no chain check
+    cert.verify_host = !flaws.no_hostname_check;      // flaw: any name will do
     options.cert = std::move(cert);
   }
   return std::unique_ptr<UpdateChannel>(
-      std::make_unique<CoapChannel>(std::move(*base), std::move(options), endpoint.block_size));
+      std::make_unique<CoapChannel>(std::move(*base), std::move(options), endpoint.block_size,
+                                    flaws.plaintext_fallback));
 }
 
 }  // namespace otasim::device

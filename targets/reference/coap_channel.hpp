@@ -9,6 +9,7 @@
 
 namespace otasim::device {
 
-Result<std::unique_ptr<UpdateChannel>> MakeCoapChannel(const DeviceConfig& config);
+Result<std::unique_ptr<UpdateChannel>> MakeCoapChannel(const DeviceConfig& config,
+                                                       const Flaws& flaws = {});
 
 }  // namespace otasim::device

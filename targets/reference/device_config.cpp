@@ -207,6 +207,11 @@ Result<DeviceConfig> ParseConfig(const json& root, ConfigUse use) {
     if (max_bytes) config.limits.max_image_bytes = *max_bytes;
     if (timeout) config.limits.timeout = std::chrono::milliseconds(*timeout);
     if (poll) config.limits.poll_interval = std::chrono::milliseconds(*poll);
+    OTASIM_TRY(auto min_rate,
+               GetPositive(*limits, "min_bytes_per_second", "limits.min_bytes_per_second"));
+    OTASIM_TRY(auto window, GetPositive(*limits, "rate_window_ms", "limits.rate_window_ms"));
+    if (min_rate) config.limits.min_bytes_per_second = *min_rate;
+    if (window) config.limits.rate_window = std::chrono::milliseconds(*window);
   }
 
   OTASIM_TRY(auto now, GetString(root, "now", "now", false));
@@ -249,6 +254,11 @@ Result<DeviceConfig> LoadConfig(const std::filesystem::path& path, ConfigUse use
   auto config = ParseConfig(root, use);
   if (!config) return config.error().WithContext(where);
   return config;
+}
+
+void DropClientIdentity(DeviceConfig& config) {
+  config.tls.client_cert.reset();
+  config.tls.client_key.reset();
 }
 
 }  // namespace otasim::device

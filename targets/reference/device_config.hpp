@@ -26,6 +26,10 @@ struct Limits {
   std::uint64_t max_image_bytes = 64ull << 20;
   std::chrono::milliseconds timeout{10000};
   std::chrono::milliseconds poll_interval{500};
+  // Slow retrieval: a download is abandoned when fewer than min_bytes_per_second × rate_window
+  // bytes arrived over the last rate_window (a sliding window).
+  std::uint64_t min_bytes_per_second = 256;
+  std::chrono::milliseconds rate_window{30000};
 };
 
 enum class Protocol { kHttp, kCoap, kMqtt };
@@ -78,5 +82,10 @@ enum class ConfigUse { kProvision, kCheck };
 // Provisioning also needs trust_anchors and initial_firmware; checks need the endpoint of
 // `protocol` (only that block is read).
 Result<DeviceConfig> LoadConfig(const std::filesystem::path& path, ConfigUse use);
+
+// Forgets the device's certificate identity (tls.client_cert/client_key): the flaw
+// no-client-cert. A DTLS pre-shared key stays: without it a PSK device could not connect at all,
+// which a service observes as no device rather than an anonymous one.
+void DropClientIdentity(DeviceConfig& config);
 
 }  // namespace otasim::device

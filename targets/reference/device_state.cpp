@@ -80,6 +80,9 @@ Result<Meta> LoadMeta(const StateDir& dir) {
   OTASIM_TRY(meta.installs, NumberField(doc, "installs", dir.Meta()));
   OTASIM_TRY(meta.last_result, StringField(doc, "last_result", dir.Meta()));
   OTASIM_TRY(meta.last_reason, StringField(doc, "last_reason", dir.Meta()));
+  if (doc.contains("self_test")) {
+    OTASIM_TRY(meta.self_test, StringField(doc, "self_test", dir.Meta()));
+  }
   return meta;
 }
 
@@ -88,27 +91,9 @@ Status SaveMeta(const StateDir& dir, const Meta& meta) {
                     {"counter", meta.counter},
                     {"installs", meta.installs},
                     {"last_result", meta.last_result},
-                    {"last_reason", meta.last_reason}};
+                    {"last_reason", meta.last_reason},
+                    {"self_test", meta.self_test}};
   return WriteFileAtomic(dir.Meta(), doc.dump(2) + "\n");
-}
-
-Result<std::vector<crypto::PublicKey>> LoadTrustAnchors(const StateDir& dir) {
-  std::vector<std::filesystem::path> files;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.TrustDir(), ec)) {
-    if (entry.path().extension() == ".pem") files.push_back(entry.path());
-  }
-  if (ec) return MakeError(Errc::kIo, dir.TrustDir().string() + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  std::vector<crypto::PublicKey> anchors;
-  for (const auto& file : files) {
-    auto key = crypto::PublicKey::LoadPem(file);
-    if (!key) return key.error().WithContext("trust anchor " + file.string());
-    anchors.push_back(std::move(*key));
-  }
-  if (anchors.empty())
-    return MakeError(Errc::kNotFound, "no trust anchors in " + dir.TrustDir().string());
-  return anchors;
 }
 
 std::optional<Progress> LoadProgress(const StateDir& dir) {

@@ -1,10 +1,12 @@
 // The device's persistent storage (the contract's state DIR). Layout:
 //
 //   device.json            identity: device_id, vendor_id, class_id (written at provision)
-//   trust/anchor-N.pem     the trust anchors: the device's root of trust
+//   trust/anchor-N.pem     the trust anchors (public keys): the device's root of trust, or
+//   trust/root-V.json      signed root documents, every version applied so far (trust_store.hpp)
 //   slots/A.img, B.img     the two firmware slots
 //   slots/A.manifest.json  the signed manifest envelope each slot was installed from
-//   meta.json              boot slot, anti-rollback counter, installs, last result and reason
+//   meta.json              boot slot, anti-rollback counter, installs, last result and reason,
+//                          self-test state of the boot slot's image
 //   download/image.part    a staged or partial download
 //   download/progress.json which manifest (SHA-256 of its signed bytes) and how many bytes of it
 //                          are synced to which file: what a resume may trust
@@ -59,6 +61,10 @@ struct Meta {
   std::uint64_t installs = 0;  // updates installed since provisioning
   std::string last_result = "none";
   std::string last_reason = "none";
+  // The boot self-test of the boot slot's image: "none" (the factory image, or an older state
+  // file), "pending" (installed, not yet booted), "passed", "failed" (it runs anyway: only the
+  // flaw no-self-test-revert keeps it) or "reverted" (it failed and the previous slot runs).
+  std::string self_test = "none";
 };
 
 // A download that can be resumed: `bytes` of the image of manifest `manifest_sha256` are synced
@@ -74,8 +80,6 @@ Status SaveIdentity(const StateDir& dir, const Identity& identity);
 
 Result<Meta> LoadMeta(const StateDir& dir);
 Status SaveMeta(const StateDir& dir, const Meta& meta);
-
-Result<std::vector<crypto::PublicKey>> LoadTrustAnchors(const StateDir& dir);
 
 // nullopt when there is no usable record (absent or unreadable: start over).
 std::optional<Progress> LoadProgress(const StateDir& dir);

@@ -1,5 +1,6 @@
 #include "http_channel.hpp"
 
+#include <chrono>
 #include <optional>
 
 #include "file_io.hpp"
@@ -32,14 +33,38 @@ std::optional<std::uint64_t> RangeStart(const std::string& content_range) {
   return std::stoull(digits);
 }
 
+constexpr const char* kHttps = "https://";
+constexpr const char* kHttp = "http://";
+
+bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+bool IsRedirect(int status);  // defined with the image download's redirects, below
+
 class HttpChannel final : public UpdateChannel {
  public:
-  HttpChannel(std::string base_url, http::ClientOptions options)
-      : base_url_(std::move(base_url)), options_(std::move(options)) {}
+  HttpChannel(std::string base_url, http::ClientOptions options, const Flaws& flaws)
+      : base_url_(std::move(base_url)), options_(std::move(options)), flaws_(flaws) {}
 
   std::string Describe() const override { return "GET " + ManifestUrl(); }
 
   Offer FetchManifest() override {
+    Offer offer = FetchManifestOnce();
+    if (offer.failure && offer.failure->reason == "tls" && StartsWith(base_url_, kHttps) &&
+        !redirected_) {
+      if (flaws_.plaintext_fallback) {
+        // Flaw: the TLS handshake failed, so try the same server without TLS.
+        base_url_ = kHttp + base_url_.substr(std::string(kHttps).size());
+        Log("http: TLS failed (" + offer.failure->detail + "); retrying in plaintext: " + base_url_);
+        Offer plain = FetchManifestOnce();
+        // A plaintext retry that fails as well leaves the TLS failure as the outcome.
+        if (!plain.failure) return plain;
+        Log("http: the plaintext retry failed too: " + plain.failure->detail);
+      }
+    }
+    return offer;
+  }
+
+  Offer FetchManifestOnce() {
     std::string envelope_text;
     bool too_big = false;
     http::ClientRequest request;
@@ -58,6 +83,8 @@ class HttpChannel final : public UpdateChannel {
       offer.failure = StepFailure{FailureReason(response.error()), response.error().message()};
     } else if (response->status == 204) {
       // nothing offered
+    } else if (IsRedirect(response->status) && !redirected_) {
+      return FollowRedirect(response->Header("location").value_or(""));
     } else if (response->status != 200) {
       offer.failure = StepFailure{
           "network", "HTTP status " + std::to_string(response->status) + " for the manifest"};
@@ -102,15 +129,51 @@ class HttpChannel final : public UpdateChannel {
  private:
   std::string ManifestUrl() const { return base_url_ + "/manifest"; }
 
+  // One redirect of the manifest request is followed — never from https to plaintext, unless
+  // the plaintext-fallback flaw lets it. The server's root moves with the manifest's URL.
+  Offer FetchManifestRedirected(const std::string& location) {
+    Offer offer;
+    const std::string suffix = "/manifest";
+    if (!StartsWith(location, kHttps) && !StartsWith(location, kHttp)) {
+      offer.failure = StepFailure{"network", "manifest redirected to '" + location + "'"};
+      return offer;
+    }
+    if (StartsWith(base_url_, kHttps) && StartsWith(location, kHttp)) {
+      if (!flaws_.plaintext_fallback) {
+        offer.failure = StepFailure{"tls", "refused a redirect from https to plaintext: " + location};
+        return offer;
+      }
+      Log("http: following a redirect to plaintext: " + location);  // the flaw
+    }
+    if (location.size() <= suffix.size() ||
+        location.compare(location.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      offer.failure = StepFailure{"network", "manifest redirected to '" + location +
+                                                 "', which names no manifest"};
+      return offer;
+    }
+    base_url_ = location.substr(0, location.size() - suffix.size());
+    return FetchManifestOnce();
+  }
+
+  Offer FollowRedirect(const std::string& location) {
+    redirected_ = true;
+    Log("http: manifest redirected to " + location);
+    return FetchManifestRedirected(location);
+  }
+
   std::string base_url_;
   http::ClientOptions options_;
+  const Flaws flaws_;
+  bool redirected_ = false;
 };
 
 }  // namespace
 
-Result<http::ClientOptions> MakeHttpClientOptions(const DeviceConfig& config) {
+Result<http::ClientOptions> MakeHttpClientOptions(const DeviceConfig& config, const Flaws& flaws) {
   http::ClientOptions options;
   options.timeout = config.limits.timeout;
+  if (flaws.trust_any_server_cert) options.verify_peer = false;  // flaw: no chain check
+  if (flaws.no_hostname_check) options.verify_host = false;      // flaw: any name will do
   if (config.tls.ca_file) {
     auto ca = ReadFile(*config.tls.ca_file, 1 << 20);
     if (!ca) return ca.error().WithContext("tls.ca_file");
@@ -127,8 +190,34 @@ Result<http::ClientOptions> MakeHttpClientOptions(const DeviceConfig& config) {
   return options;
 }
 
-Transfer FetchHttpImage(const std::string& url, const http::ClientOptions& options,
-                        const ImageRequest& image, ImageSink& sink) {
+namespace {
+
+// An image request may be redirected a few times (a mirror, a CDN), never from https to http,
+// and whatever the location, the bytes are verified against the manifest like any others.
+constexpr int kMaxRedirects = 3;
+// Without a stall deadline (the no-timeout flaw) a read waits this long: for ever, in practice.
+constexpr std::chrono::hours kNoStallDeadline{24};
+
+bool IsRedirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+Result<std::string> RedirectTarget(const std::string& from, const std::string& location) {
+  if (location.empty()) return MakeError(Errc::kProtocol, "redirect without a Location");
+  OTASIM_TRY(auto base, http::ParseUrl(from));
+  auto next = http::ResolveUrl(base, location);
+  if (!next) return next.error().WithContext("redirect Location '" + location + "'");
+  if (base.scheme == "https" && next->scheme != "https") {
+    return MakeError(Errc::kProtocol,
+                     "redirect from https to " + next->ToString() + " refused (not https)");
+  }
+  return next->ToString();
+}
+
+// One GET of the image; a redirect answer is not read but handed back in `redirect`.
+Transfer FetchHttpImageOnce(const std::string& url, const http::ClientOptions& options,
+                            const ImageRequest& image, ImageSink& sink,
+                            std::optional<std::string>& redirect) {
   http::ClientRequest request;
   request.url = url;
   if (image.offset > 0) request.headers["Range"] = "bytes=" + std::to_string(image.offset) + "-";
@@ -145,6 +234,10 @@ Transfer FetchHttpImage(const std::string& url, const http::ClientOptions& optio
         return true;
       },
       [&](const http::ClientResponse& head) {
+        if (IsRedirect(head.status)) {
+          redirect = head.Header("location").value_or("");
+          return false;
+        }
         if (image.offset > 0 && head.status == 200) {
           // The server ignored our Range: this body starts at byte 0 (the sink decides).
           return sink.Begin({0, head.content_length, std::nullopt});
@@ -167,6 +260,7 @@ Transfer FetchHttpImage(const std::string& url, const http::ClientOptions& optio
         return sink.Begin({image.offset, head.content_length, std::nullopt});
       });
   if (refused) return *refused;
+  if (redirect && response) return {};
   if (!response) {
     const Error& error = response.error();
     TransferEnd end = TransferEnd::kNetwork;
@@ -187,10 +281,33 @@ Transfer FetchHttpImage(const std::string& url, const http::ClientOptions& optio
   return {TransferEnd::kComplete, {}};
 }
 
-Result<std::unique_ptr<UpdateChannel>> MakeHttpChannel(const DeviceConfig& config) {
-  OTASIM_TRY(auto options, MakeHttpClientOptions(config));
+}  // namespace
+
+Transfer FetchHttpImage(const std::string& url, const http::ClientOptions& options,
+                        const ImageRequest& image, ImageSink& sink) {
+  http::ClientOptions effective = options;
+  if (!image.stall_deadline) effective.timeout = kNoStallDeadline;
+  std::string location = url;
+  for (int redirects = 0;; ++redirects) {
+    std::optional<std::string> redirect;
+    Transfer transfer = FetchHttpImageOnce(location, effective, image, sink, redirect);
+    if (!redirect) return transfer;
+    if (redirects == kMaxRedirects) {
+      return {TransferEnd::kNetwork,
+              "more than " + std::to_string(kMaxRedirects) + " redirects for the image"};
+    }
+    auto next = RedirectTarget(location, *redirect);
+    if (!next) return {TransferEnd::kNetwork, next.error().message()};
+    Log("download: redirected to " + *next);
+    location = std::move(*next);
+  }
+}
+
+Result<std::unique_ptr<UpdateChannel>> MakeHttpChannel(const DeviceConfig& config,
+                                                       const Flaws& flaws) {
+  OTASIM_TRY(auto options, MakeHttpClientOptions(config, flaws));
   return std::unique_ptr<UpdateChannel>(
-      std::make_unique<HttpChannel>(config.base_url, std::move(options)));
+      std::make_unique<HttpChannel>(config.base_url, std::move(options), flaws));
 }
 
 }  // namespace otasim::device

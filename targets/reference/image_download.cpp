@@ -1,5 +1,7 @@
 #include "image_download.hpp"
 
+#include <chrono>
+#include <deque>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -46,11 +48,64 @@ DownloadEnd FromTransfer(TransferEnd end) {
   return DownloadEnd::kNetwork;
 }
 
+// The minimum-rate rule against slow retrieval: over any rate_window of a transfer (once it has
+// lasted that long) at least min_bytes_per_second × rate_window bytes must arrive. Judged when
+// bytes arrive; a silence longer than the stall deadline is the channel's to catch.
+class RateGuard {
+ public:
+  RateGuard(std::uint64_t min_bytes_per_second, std::chrono::milliseconds window)
+      : min_bytes_per_second_(min_bytes_per_second), window_(window) {}
+
+  void Start() {
+    samples_.clear();
+    total_ = 0;
+    samples_.push_back({Clock::now(), 0});
+  }
+
+  // Counts `bytes` that just arrived; returns why the transfer is too slow, or nullopt.
+  std::optional<std::string> Add(std::uint64_t bytes) {
+    if (min_bytes_per_second_ == 0) return std::nullopt;
+    const auto now = Clock::now();
+    total_ += bytes;
+    samples_.push_back({now, total_});
+    // Keep one sample at or before the window's start: the baseline the window is measured from.
+    while (samples_.size() > 1 && samples_[1].at <= now - window_) samples_.pop_front();
+    const Sample& baseline = samples_.front();
+    if (now - baseline.at < window_) return std::nullopt;  // not a whole window yet
+    const auto window_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - baseline.at).count();
+    const std::uint64_t arrived = total_ - baseline.total;
+    const std::uint64_t needed =
+        min_bytes_per_second_ * static_cast<std::uint64_t>(window_ms) / 1000;
+    if (arrived >= needed) return std::nullopt;
+    return "slow retrieval: " + std::to_string(arrived) + " bytes in the last " +
+           std::to_string(window_ms) + " ms, below the minimum of " +
+           std::to_string(min_bytes_per_second_) + " bytes/s; abandoned";
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Sample {
+    Clock::time_point at;
+    std::uint64_t total = 0;  // bytes of the transfer by then
+  };
+
+  std::uint64_t min_bytes_per_second_;
+  std::chrono::milliseconds window_;
+  std::deque<Sample> samples_;
+  std::uint64_t total_ = 0;
+};
+
 class Downloader final : public ImageSink {
  public:
   Downloader(const StateDir& dir, const DownloadJob& job, UpdateChannel& channel,
              const PowerCut& cut, OutputFile file)
-      : dir_(dir), job_(job), channel_(channel), cut_(cut), file_(std::move(file)) {}
+      : dir_(dir),
+        job_(job),
+        channel_(channel),
+        cut_(cut),
+        file_(std::move(file)),
+        rate_(job.min_bytes_per_second, job.rate_window) {}
 
   DownloadOutcome Run() {
     if (auto resumed = Resume(); !resumed) {
@@ -82,6 +137,7 @@ class Downloader final : public ImageSink {
       return false;
     }
     began_ = true;
+    rate_.Start();
     return true;
   }
 
@@ -101,6 +157,10 @@ class Downloader final : public ImageSink {
     hasher_.Update({data, size});
     received_ += size;
     if (cut_.Due(CutStage::kDownload, offset_ + received_, job_.size)) Cut();
+    if (auto slow = rate_.Add(size)) {
+      too_slow_ = std::move(*slow);  // stop reading; what arrived is kept for a resume
+      return false;
+    }
     return true;
   }
 
@@ -190,6 +250,7 @@ class Downloader final : public ImageSink {
     began_ = false;
     refused_.reset();
     write_error_.clear();
+    too_slow_.clear();
     if (job_.enforce_size) {
       limit_ = job_.size - offset_;
     } else {
@@ -201,6 +262,7 @@ class Downloader final : public ImageSink {
     request.offset = offset_;
     request.size = job_.size;
     request.enforce_size = job_.enforce_size;
+    request.stall_deadline = job_.stall_deadline;
     const Transfer transfer = channel_.FetchImage(request, *this);
 
     // The sink's own reasons first: they are why the transfer stopped.
@@ -209,6 +271,13 @@ class Downloader final : public ImageSink {
     if (overflow_) {
       return End(DownloadEnd::kSize,
                  "more than image.size " + std::to_string(job_.size) + " bytes; stopped reading",
+                 file_.position());
+    }
+    if (!too_slow_.empty()) {
+      SaveResumePoint();
+      return End(DownloadEnd::kTimeout,
+                 too_slow_ + " at byte " + std::to_string(file_.position()) + " of " +
+                     std::to_string(job_.size),
                  file_.position());
     }
     const std::string at =
@@ -254,6 +323,8 @@ class Downloader final : public ImageSink {
   bool restart_ = false;
   std::optional<DownloadOutcome> refused_;  // the head checks refused this transfer
   std::string write_error_;
+  RateGuard rate_;
+  std::string too_slow_;  // the minimum-rate rule stopped this transfer
 };
 
 }  // namespace

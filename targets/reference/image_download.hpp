@@ -4,6 +4,7 @@
 // stored: a transfer refused on its head leaves the file exactly as it was.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -20,6 +21,11 @@ struct DownloadJob {
   std::string manifest_id;     // SHA-256 (hex) of the manifest's signed bytes
   std::filesystem::path file;  // where the bytes go: a staging file or (flawed) a slot
   bool enforce_size = true;    // false only under the no-size-check flaw: no length is checked
+  // Slow retrieval: abandon (kTimeout) when fewer than min_bytes_per_second × rate_window bytes
+  // arrived over the last rate_window of a transfer; 0 only under the no-timeout flaw.
+  std::uint64_t min_bytes_per_second = 0;
+  std::chrono::milliseconds rate_window{30000};
+  bool stall_deadline = true;  // false only under the no-timeout flaw: reads wait for ever
 };
 
 enum class DownloadEnd {

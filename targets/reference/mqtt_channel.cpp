@@ -1,5 +1,13 @@
 #include "mqtt_channel.hpp"
 
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstdlib>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -42,23 +50,38 @@ std::string PahoUri(const std::string& broker) {
   return (tls ? "ssl://" : "tcp://") + rest;
 }
 
-// "{root}/stream/{name}/{offset}" -> offset, for this stream only.
-std::optional<std::uint64_t> ChunkOffset(const std::string& topic, const std::string& prefix) {
-  if (topic.size() <= prefix.size() || topic.compare(0, prefix.size(), prefix) != 0) {
-    return std::nullopt;
+// Paho reports a failed TLS handshake and a refused TCP connection alike ("TCP/TLS connect
+// failure"), and its host name check says nothing at all. Whether the broker's port accepts a
+// TCP connection tells them apart: if it does, TLS is what failed.
+bool TcpReachable(const std::string& paho_uri, std::chrono::milliseconds timeout) {
+  const auto scheme = paho_uri.find("://");
+  const auto colon = paho_uri.rfind(':');
+  if (scheme == std::string::npos || colon == std::string::npos || colon < scheme + 3) return false;
+  const std::string host = paho_uri.substr(scheme + 3, colon - scheme - 3);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(std::atoi(paho_uri.c_str() + colon + 1)));
+  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) return false;  // IPv4 literals only
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (fd < 0) return false;
+  bool reachable = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  if (!reachable && errno == EINPROGRESS) {
+    pollfd waiting{fd, POLLOUT, 0};
+    int error = 0;
+    socklen_t length = sizeof error;
+    reachable = ::poll(&waiting, 1, static_cast<int>(timeout.count())) == 1 &&
+                ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
   }
-  const std::string digits = topic.substr(prefix.size());
-  if (digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  return std::stoull(digits);
+  ::close(fd);
+  return reachable;
 }
 
 class MqttChannel final : public UpdateChannel {
  public:
   MqttChannel(std::string device_id, MqttEndpoint endpoint, mqtt::ClientOptions options,
-              http::ClientOptions http, std::chrono::milliseconds timeout)
-      : device_id_(std::move(device_id)),
+              http::ClientOptions http, std::chrono::milliseconds timeout, const Flaws& flaws)
+      : flaws_(flaws),
+        device_id_(std::move(device_id)),
         endpoint_(std::move(endpoint)),
         options_(std::move(options)),
         http_(std::move(http)),
@@ -138,10 +161,23 @@ class MqttChannel final : public UpdateChannel {
   // jobs and stream topics, their messages queued in the inbox.
   std::optional<StepFailure> Connect() {
     auto client = mqtt::Client::Connect(options_);
+    if (!client && flaws_.plaintext_fallback && options_.uri.rfind("ssl://", 0) == 0) {
+      // Flaw: the TLS handshake failed, so try the same broker port without TLS.
+      mqtt::ClientOptions plain = options_;
+      plain.uri = "tcp://" + options_.uri.substr(6);
+      Log("mqtt: TLS failed (" + client.error().message() + "); retrying in plaintext: " + plain.uri);
+      auto retry = mqtt::Client::Connect(plain);
+      // A plaintext retry that fails as well leaves the TLS failure as the outcome.
+      if (retry) client = std::move(retry);
+      else Log("mqtt: the plaintext retry failed too: " + retry.error().message());
+    }
     if (!client) {
       const Error& error = client.error();
       // The transport appends "(TLS: ...)" when the handshake or the certificate failed.
-      const bool tls = error.message().find("(TLS:") != std::string::npos;
+      const bool tls = error.message().find("(TLS:") != std::string::npos ||
+                       (options_.uri.rfind("ssl://", 0) == 0 &&
+                        error.message().find("TCP/TLS connect failure") != std::string::npos &&
+                        TcpReachable(options_.uri, options_.timeout));
       return StepFailure{error.code() == Errc::kTimeout ? "timeout" : tls ? "tls" : "network",
                          error.message()};
     }
@@ -198,6 +234,9 @@ class MqttChannel final : public UpdateChannel {
     const std::uint64_t window = kChunksPerWindow * image.chunk_size;
     std::uint64_t next = request.offset;  // the first byte not stored yet
     bool began = false;  // the sink hears of the transfer with its first storable chunk
+    // The stall deadline; without it (the no-timeout flaw) a chunk is waited for all day.
+    const std::chrono::milliseconds stall =
+        request.stall_deadline ? timeout_ : std::chrono::milliseconds(std::chrono::hours(24));
     Log("download: stream " + image.stream + " from byte " + std::to_string(next) + ", " +
         std::to_string(kChunksPerWindow) + " chunks of " + std::to_string(image.chunk_size) +
         " bytes per request");
@@ -213,7 +252,7 @@ class MqttChannel final : public UpdateChannel {
         return {TransferEnd::kNetwork, asked.error().message()};
       }
       bool asked_again = false;
-      auto deadline = Clock::now() + timeout_;
+      auto deadline = Clock::now() + stall;
       while (next < end) {
         auto message = Next(deadline);
         if (!message) {
@@ -247,7 +286,7 @@ class MqttChannel final : public UpdateChannel {
             if (auto asked = AskChunks(image.stream, next, end - next); !asked) {
               return {TransferEnd::kNetwork, asked.error().message()};
             }
-            deadline = Clock::now() + timeout_;
+            deadline = Clock::now() + stall;
           }
           continue;
         }
@@ -257,7 +296,7 @@ class MqttChannel final : public UpdateChannel {
         const auto* data = reinterpret_cast<const std::uint8_t*>(message->payload.data());
         if (!sink.Write(data, message->payload.size())) return {};
         next += message->payload.size();
-        deadline = Clock::now() + timeout_;
+        deadline = Clock::now() + stall;
       }
       if (const auto dropped = inbox_.dropped(); dropped > 0) {
         Log("mqtt: " + std::to_string(dropped) + " messages dropped so far (inbox over " +
@@ -271,6 +310,7 @@ class MqttChannel final : public UpdateChannel {
     return client_->Publish(endpoint_.topic_root + "/request/chunks", ask.dump());
   }
 
+  const Flaws flaws_;
   std::string device_id_;
   MqttEndpoint endpoint_;
   mqtt::ClientOptions options_;
@@ -286,14 +326,18 @@ class MqttChannel final : public UpdateChannel {
 
 }  // namespace
 
-Result<std::unique_ptr<UpdateChannel>> MakeMqttChannel(const DeviceConfig& config) {
+Result<std::unique_ptr<UpdateChannel>> MakeMqttChannel(const DeviceConfig& config,
+                                                       const Flaws& flaws) {
   const MqttEndpoint& endpoint = config.mqtt;
   mqtt::ClientOptions options;
   options.uri = PahoUri(endpoint.broker);
   options.client_id = endpoint.client_id;
   options.username = endpoint.username;
   options.timeout = config.limits.timeout;
-  options.verify_host = true;
+  // The broker's certificate must chain to the provisioned CA and name the host; each flaw
+  // skips one of the two checks.
+  options.verify_peer = !flaws.trust_any_server_cert;
+  options.verify_host = !flaws.no_hostname_check && !flaws.trust_any_server_cert;
   if (endpoint.password_file) {
     auto text = ReadFile(*endpoint.password_file, 4096);
     if (!text) return text.error().WithContext("endpoints.mqtt.password_file");
@@ -311,9 +355,10 @@ Result<std::unique_ptr<UpdateChannel>> MakeMqttChannel(const DeviceConfig& confi
     }
   }
   // url mode downloads over HTTP(S) with the same TLS material.
-  OTASIM_TRY(auto http, MakeHttpClientOptions(config));
+  OTASIM_TRY(auto http, MakeHttpClientOptions(config, flaws));
   return std::unique_ptr<UpdateChannel>(std::make_unique<MqttChannel>(
-      config.device_id, endpoint, std::move(options), std::move(http), config.limits.timeout));
+      config.device_id, endpoint, std::move(options), std::move(http), config.limits.timeout,
+      flaws));
 }
 
 }  // namespace otasim::device

@@ -10,6 +10,7 @@
 
 namespace otasim::device {
 
-Result<std::unique_ptr<UpdateChannel>> MakeMqttChannel(const DeviceConfig& config);
+Result<std::unique_ptr<UpdateChannel>> MakeMqttChannel(const DeviceConfig& config,
+                                                       const Flaws& flaws = {});
 
 }  // namespace otasim::device

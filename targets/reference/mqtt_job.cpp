@@ -66,4 +66,16 @@ Result<JobDocument> ParseJobDocument(const std::string& text) {
   return job;
 }
 
+std::optional<std::uint64_t> ChunkOffset(const std::string& topic, const std::string& prefix) {
+  if (topic.size() <= prefix.size() || topic.compare(0, prefix.size(), prefix) != 0) {
+    return std::nullopt;
+  }
+  const std::string digits = topic.substr(prefix.size());
+  // 19 digits always fit 64 bits, so stoull cannot throw.
+  if (digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoull(digits);
+}
+
 }  // namespace otasim::device

@@ -30,4 +30,8 @@ struct JobDocument {
 
 Result<JobDocument> ParseJobDocument(const std::string& text);
 
+// The offset of a chunk topic "{root}/stream/{name}/{offset}" when `prefix` is
+// "{root}/stream/{name}/" and the rest is a decimal offset; nullopt for any other topic.
+std::optional<std::uint64_t> ChunkOffset(const std::string& topic, const std::string& prefix);
+
 }  // namespace otasim::device

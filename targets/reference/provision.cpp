@@ -5,6 +5,8 @@
 #include "file_io.hpp"
 #include "log.hpp"
 #include "otasim/files.hpp"
+#include "otasim/root_document.hpp"
+#include "trust_store.hpp"
 
 namespace otasim::device {
 namespace {
@@ -38,19 +40,31 @@ Status InstallInitialFirmware(const StateDir& dir, const InitialFirmware& firmwa
 
 int RunProvision(const StateDir& dir, const DeviceConfig& config, const Flaws& flaws) {
   // Check every input before touching the storage: a bad configuration changes nothing.
-  std::vector<std::string> anchor_pems;
+  // Each anchor is a PEM public key or a signed root document; a root document stands alone.
+  std::vector<std::string> anchor_texts;
+  std::optional<std::uint64_t> root_version;
   for (std::size_t i = 0; i < config.trust_anchors.size(); ++i) {
     const std::string field = "trust_anchors[" + std::to_string(i) + "]";
-    auto pem = ReadFile(config.trust_anchors[i], 64 * 1024);
-    if (!pem) {
-      Log("provision: " + field + ": " + pem.error().message());
+    auto text = ReadFile(config.trust_anchors[i], 64 * 1024);
+    if (!text) {
+      Log("provision: " + field + ": " + text.error().message());
       return kExitUsage;
     }
-    if (auto key = crypto::PublicKey::FromPem(*pem); !key) {
-      Log("provision: " + field + ": not a public key: " + key.error().message());
+    auto kind = TrustStore::CheckAnchor(*text);
+    if (!kind) {
+      Log("provision: " + field + ": neither a public key nor a root document: " +
+          kind.error().message());
       return kExitUsage;
     }
-    anchor_pems.push_back(std::move(*pem));
+    if (*kind == "root") {
+      if (config.trust_anchors.size() != 1) {
+        Log("provision: " + field + ": a root document must be the only trust anchor");
+        return kExitUsage;
+      }
+      auto envelope = manifest::ParseEnvelope(*text);
+      root_version = manifest::ParseRoot(envelope.value().signed_bytes).value().version;
+    }
+    anchor_texts.push_back(std::move(*text));
   }
   const InitialFirmware& firmware = *config.initial_firmware;
   auto envelope_text = ReadFile(firmware.manifest, manifest::kMaxEnvelopeBytes);
@@ -68,9 +82,10 @@ int RunProvision(const StateDir& dir, const DeviceConfig& config, const Flaws& f
     Log("provision: " + reset.error().message());
     return kExitError;
   }
-  for (std::size_t i = 0; i < anchor_pems.size(); ++i) {
-    const fs::path path = dir.TrustDir() / ("anchor-" + std::to_string(i) + ".pem");
-    if (auto saved = WriteFileAtomic(path, anchor_pems[i]); !saved) {
+  for (std::size_t i = 0; i < anchor_texts.size(); ++i) {
+    const fs::path path = root_version ? RootFile(dir, *root_version)
+                                       : dir.TrustDir() / ("anchor-" + std::to_string(i) + ".pem");
+    if (auto saved = WriteFileAtomic(path, anchor_texts[i]); !saved) {
       Log("provision: " + saved.error().message());
       return kExitError;
     }
@@ -81,12 +96,12 @@ int RunProvision(const StateDir& dir, const DeviceConfig& config, const Flaws& f
   }
 
   // The factory image must verify like any other: a device that can't boot is misconfigured.
-  auto anchors = LoadTrustAnchors(dir);
-  if (!anchors) {
-    Log("provision: " + anchors.error().message());
+  auto trust = TrustStore::Load(dir);
+  if (!trust) {
+    Log("provision: " + trust.error().message());
     return kExitError;
   }
-  const SlotReport report = InspectSlot(dir, Slot::kA, *anchors, flaws);
+  const SlotReport report = InspectSlot(dir, Slot::kA, &*trust, flaws);
   if (!report.valid) {
     Log("provision: initial_firmware does not verify: " + report.problem);
     return kExitUsage;
@@ -106,8 +121,7 @@ int RunProvision(const StateDir& dir, const DeviceConfig& config, const Flaws& f
   }
   Log("provision: " + config.device_id + " (" + config.vendor_id + "/" + config.class_id +
       "): slot A version " + report.manifest->version + " sequence " +
-      std::to_string(report.manifest->sequence) + ", " + std::to_string(anchor_pems.size()) +
-      " trust anchor(s), flaws: " + DescribeFlaws(flaws));
+      std::to_string(report.manifest->sequence) + ", " + trust->Describe() + ", flaws: " + DescribeFlaws(flaws));
   return kExitOk;
 }
 

@@ -6,11 +6,11 @@
 
 namespace otasim::device {
 
-Result<std::unique_ptr<UpdateChannel>> OpenChannel(const DeviceConfig& config) {
+Result<std::unique_ptr<UpdateChannel>> OpenChannel(const DeviceConfig& config, const Flaws& flaws) {
   switch (config.protocol) {
-    case Protocol::kHttp: return MakeHttpChannel(config);
-    case Protocol::kCoap: return MakeCoapChannel(config);
-    case Protocol::kMqtt: return MakeMqttChannel(config);
+    case Protocol::kHttp: return MakeHttpChannel(config, flaws);
+    case Protocol::kCoap: return MakeCoapChannel(config, flaws);
+    case Protocol::kMqtt: return MakeMqttChannel(config, flaws);
   }
   return MakeError(Errc::kInvalidArgument, "protocol: unknown");
 }

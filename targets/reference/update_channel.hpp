@@ -11,6 +11,7 @@
 #include <string>
 
 #include "device_config.hpp"
+#include "flaws.hpp"
 #include "otasim/result.hpp"
 
 namespace otasim::device {
@@ -52,6 +53,9 @@ struct ImageRequest {
   std::uint64_t offset = 0;  // ask for the image from this byte (a resume)
   std::uint64_t size = 0;    // image.size from the verified manifest
   bool enforce_size = true;  // false only under the no-size-check flaw
+  // The stall deadline (limits.timeout_ms on every read of the image); false only under the
+  // no-timeout flaw, when the channel waits for image bytes without a deadline.
+  bool stall_deadline = true;
 };
 
 // How an image transfer ended, as the channel saw it. Stopped by the sink (Begin or Write
@@ -91,7 +95,9 @@ class UpdateChannel {
 };
 
 // The channel for config.protocol. Errors are configuration errors (exit 2) naming the field:
-// an unreadable CA or key file, a malformed PSK.
-Result<std::unique_ptr<UpdateChannel>> OpenChannel(const DeviceConfig& config);
+// an unreadable CA or key file, a malformed PSK. The transport flaws (trust-any-server-cert,
+// no-hostname-check, plaintext-fallback) act in the channels' connection set-up.
+Result<std::unique_ptr<UpdateChannel>> OpenChannel(const DeviceConfig& config,
+                                                   const Flaws& flaws = {});
 
 }  // namespace otasim::device

@@ -13,6 +13,7 @@
 #include "otasim/files.hpp"
 #include "otasim/manifest.hpp"
 #include "otasim/time.hpp"
+#include "trust_store.hpp"
 #include "update_channel.hpp"
 
 namespace otasim::device {
@@ -59,14 +60,14 @@ class UpdateCycle {
  public:
   UpdateCycle(const StateDir& dir, const DeviceConfig& config, const Flaws& flaws,
               const PowerCut& cut, Identity identity, Meta meta,
-              std::vector<crypto::PublicKey> anchors, UpdateChannel& channel)
+              TrustStore trust, UpdateChannel& channel)
       : dir_(dir),
         config_(config),
         flaws_(flaws),
         cut_(cut),
         identity_(std::move(identity)),
         meta_(std::move(meta)),
-        anchors_(std::move(anchors)),
+        trust_(std::move(trust)),
         channel_(channel) {}
 
   int Run() {
@@ -116,7 +117,9 @@ class UpdateCycle {
       if (!parsed) return Rejected(ManifestReason(parsed.error().failure), parsed.error().detail);
       verified = parsed.value();
     } else {
-      auto checked = manifest::Verify(envelope.value(), anchors_);
+      // Root updates first (a rotation may be what makes the new signer trusted), then the
+      // manifest against the current root.
+      auto checked = trust_.VerifyOffer(dir_, envelope.value(), config_.Now(), flaws_);
       if (!checked) {
         return Rejected(ManifestReason(checked.error().failure),
                         std::string(manifest::FailureName(checked.error().failure)) + ": " +
@@ -213,6 +216,15 @@ class UpdateCycle {
       job.enforce_size = false;
     }
 
+    job.min_bytes_per_second = config_.limits.min_bytes_per_second;
+    job.rate_window = config_.limits.rate_window;
+    if (flaws_.no_timeout) {
+      // FLAW no-timeout: no minimum rate and no stall deadline: a trickle is waited for.
+      Log("flaw no-timeout: no minimum rate, no stall deadline");
+      job.min_bytes_per_second = 0;
+      job.stall_deadline = false;
+    }
+
     const DownloadOutcome download = DownloadImage(dir_, job, channel_, cut_);
     switch (download.end) {
       case DownloadEnd::kComplete: break;
@@ -262,6 +274,7 @@ class UpdateCycle {
     next.installs = meta_.installs + 1;
     next.last_result = "installed";
     next.last_reason = "none";
+    next.self_test = "pending";  // decided on its first boot
     if (auto saved = SaveMeta(dir_, next); !saved) {
       return Failed("storage", "commit: " + saved.error().message());
     }
@@ -339,7 +352,7 @@ class UpdateCycle {
   const PowerCut& cut_;
   Identity identity_;
   Meta meta_;
-  std::vector<crypto::PublicKey> anchors_;
+  TrustStore trust_;
   UpdateChannel& channel_;
   std::optional<manifest::Manifest> offered_;
 };
@@ -354,21 +367,27 @@ int RunCheck(const StateDir& dir, const DeviceConfig& config, const Flaws& flaws
              const PowerCut& cut) {
   auto identity = LoadIdentity(dir);
   auto meta = LoadMeta(dir);
-  auto anchors = LoadTrustAnchors(dir);
+  auto trust = TrustStore::Load(dir);
   for (const Error* error : {identity ? nullptr : &identity.error(), meta ? nullptr : &meta.error(),
-                             anchors ? nullptr : &anchors.error()}) {
+                             trust ? nullptr : &trust.error()}) {
     if (error) {
       Log("check: device not provisioned: " + error->message());
       return kExitError;
     }
   }
-  auto channel = OpenChannel(config);
+  DeviceConfig effective = config;
+  if (flaws.no_client_cert) {
+    // FLAW no-client-cert: the device never presents its certificate identity.
+    Log("flaw no-client-cert: client certificate dropped");
+    DropClientIdentity(effective);
+  }
+  auto channel = OpenChannel(effective, flaws);
   if (!channel) {
     Log("check: config: " + channel.error().message());
     return kExitUsage;
   }
-  UpdateCycle cycle(dir, config, flaws, cut, std::move(*identity), std::move(*meta),
-                    std::move(*anchors), **channel);
+  UpdateCycle cycle(dir, effective, flaws, cut, std::move(*identity), std::move(*meta),
+                    std::move(*trust), **channel);
   return cycle.Run();
 }
 

@@ -65,7 +65,8 @@ std::set<std::string> ExpectedFailures(const YAML::Node& row) {
 }
 
 std::vector<std::string> SuiteArgs(const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"--target", "reference", "--suite", "standard", "-j", "2",
+  // -j 4: most of a session is waiting (deadlines, device processes), not computing.
+  std::vector<std::string> args = {"--target", "reference", "--suite", "standard", "-j", "4",
                                    "--protocol", kProtocol};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
@@ -96,7 +97,7 @@ BOOST_AUTO_TEST_CASE(secure_reference_device_passes_every_scenario) {
 BOOST_AUTO_TEST_CASE(each_flaw_fails_exactly_its_requirements) {
   const YAML::Node flaws = Matrix()["flaws"];
   BOOST_REQUIRE(flaws.IsMap());
-  BOOST_TEST(flaws.size() == 10u);
+  BOOST_TEST(flaws.size() == 19u, "every flaw but reject-all has a row");
   for (const auto& entry : flaws) {
     const std::string flaw = entry.first.Scalar();
     const std::set<std::string> expected = ExpectedFailures(entry.second);
@@ -104,7 +105,7 @@ BOOST_AUTO_TEST_CASE(each_flaw_fails_exactly_its_requirements) {
                               "flaw-" + flaw + "-" + kProtocol);
     BOOST_TEST_CONTEXT("flaw " << flaw << " over " << kProtocol << NonPassing(run.report)) {
       BOOST_REQUIRE(run.report.is_object());
-      BOOST_TEST(run.exit_code == 1, "findings exit with 1");
+      BOOST_TEST(run.exit_code == (expected.empty() ? 0 : 1), "findings exit with 1, none with 0");
       BOOST_TEST(run.report.at("summary").at("error") == 0, "no scenario may error");
       BOOST_TEST(Join(Requirements(run.report, "fail")) == Join(expected));
     }

@@ -20,6 +20,9 @@
 #include "otasim/crypto.hpp"
 #include "otasim/plugin.hpp"
 #include "common/status_report.hpp"
+#include "common/trickle.hpp"
+#include "asked_block.hpp"
+#include "coap_capture.hpp"
 #include "update_result.hpp"
 #include "transfer_reader.hpp"
 #include "utf8.hpp"
@@ -31,27 +34,6 @@ constexpr std::string_view kBinSuffix = ".bin";
 constexpr std::string_view kImagesPrefix = "images/";
 constexpr unsigned kFormatOctets = 42;
 constexpr unsigned kFormatJson = 50;
-
-// The block a request asks for, as the transport answers it: in the server's block size when
-// the device asked for a larger one (RFC 7959 §2.4). nullopt: the renumbered block number does
-// not fit the option (the transport's own check, made here before any transfer starts).
-struct AskedBlock {
-  std::uint64_t offset = 0;
-  std::size_t size = 0;
-  bool explicit_block = false;  // the request carried a Block2 option
-};
-
-std::optional<AskedBlock> AskedBlockOf(const coap::Request& request, unsigned server_szx) {
-  coap::Block block;
-  block.szx = server_szx;
-  if (request.block2) {
-    block.szx = std::min(request.block2->szx, server_szx);
-    std::uint64_t num = std::uint64_t{request.block2->num} << (request.block2->szx - block.szx);
-    if (num >= (1u << 20)) return std::nullopt;
-    block.num = static_cast<std::uint32_t>(num);
-  }
-  return AskedBlock{block.Offset(), block.Size(), request.block2.has_value()};
-}
 
 // One image transfer: the block requests that continue one another, served from one delivery
 // (attacker hooks ran once, at its first block).
@@ -145,10 +127,18 @@ class CoapPoll final : public UpdateServerModel {
       options.psk = coap::PskServerConfig{{{tls.psk_identity, tls.psk_key}}};
     }
     env_ = &env;
+    capture_ = std::make_unique<CoapCapture>(env.capture());
+    options.observer = [this](const coap::Request& request, std::string_view request_datagram,
+                              std::string_view response_datagram) {
+      capture_->Record(request, request_datagram, response_datagram);
+    };
     auto server = coap::StartServer(options, [this](const coap::Request& request) {
       return Handle(request);
     });
-    if (!server) return server.error().WithContext("server.coap-poll");
+    if (!server) {
+      capture_.reset();
+      return server.error().WithContext("server.coap-poll");
+    }
     server_ = std::move(server).value();
     std::string base_uri = server_->BaseUri() + "/" + std::string(env.device_id());
     env.timeline().Add("server", "started",
@@ -181,6 +171,7 @@ class CoapPoll final : public UpdateServerModel {
     } catch (...) {  // Stop is noexcept by contract; a failing transport must not end the run
     }
     server_.reset();
+    capture_.reset();  // after the server: no exchange is being observed any more
   }
 
  private:
@@ -350,6 +341,13 @@ class CoapPoll final : public UpdateServerModel {
       ++position;
     }
     if (delivery.release != nullptr) exchange.release = delivery.release->name;
+    if (ApplyTrickle(delivery)) {
+      // Slow retrieval: each block is answered only when the rate allows (the handler waits).
+      env_->timeline().Add("server", "image-trickled",
+                           {{"release", exchange.release},
+                            {"offset", offset},
+                            {"bytes_per_second", delivery.trickle_bytes_per_second}});
+    }
     ByteSourcePtr source = delivery.source ? std::move(delivery.source) : MemorySource("");
 
     auto transfer = std::make_unique<Transfer>();
@@ -521,6 +519,7 @@ class CoapPoll final : public UpdateServerModel {
   unsigned block_szx_ = 0;
   std::optional<Error> config_error_;
   ServerEnvironment* env_ = nullptr;
+  std::unique_ptr<CoapCapture> capture_;  // before server_, which calls it
   std::unique_ptr<coap::Server> server_;
 
   // Everything below is shared by the server thread (Handle) and WaitIdle/Stop.

@@ -37,8 +37,13 @@ Result<StatusReport> ParseStatusReport(std::string_view payload) {
     report.sequence = it->get<std::uint64_t>();
   }
   if (auto it = json.find("code"); it != json.end()) {
-    if (!it->is_number_integer() || it->get<std::int64_t>() < std::numeric_limits<int>::min() ||
-        it->get<std::int64_t>() > std::numeric_limits<int>::max()) {
+    // An unsigned value above INT64_MAX would wrap to a negative int64: compare it unsigned.
+    const bool fits =
+        it->is_number_unsigned()
+            ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<int>::max())
+            : it->is_number_integer() && it->get<std::int64_t>() >= std::numeric_limits<int>::min() &&
+                  it->get<std::int64_t>() <= std::numeric_limits<int>::max();
+    if (!fits) {
       return MakeError(Errc::kParse, "code: not an integer");
     }
     report.code = static_cast<int>(it->get<std::int64_t>());

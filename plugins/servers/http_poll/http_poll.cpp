@@ -2,7 +2,6 @@
 // manifest, GET the image (with Range for resume), POST a status report. Every response goes
 // through the step's content attackers first, and every request is recorded.
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -19,8 +18,11 @@
 #include <utility>
 
 #include "http_poll.hpp"
+#include "http_capture.hpp"
+#include "route.hpp"
 
 #include "common/status_report.hpp"
+#include "common/trickle.hpp"
 #include "http_server.hpp"
 #include "otasim/crypto.hpp"
 #include "otasim/plugin.hpp"
@@ -29,19 +31,6 @@ namespace otasim::servers {
 namespace {
 
 constexpr std::string_view kBinSuffix = ".bin";
-constexpr std::string_view kImagesPrefix = "images/";
-
-// "bytes=N-" only: other Range forms are ignored and the whole image is served, as HTTP allows.
-std::optional<std::uint64_t> ParseOpenRange(std::string_view value) {
-  constexpr std::string_view kPrefix = "bytes=";
-  if (!value.starts_with(kPrefix) || !value.ends_with('-')) return std::nullopt;
-  std::string_view digits = value.substr(kPrefix.size(), value.size() - kPrefix.size() - 1);
-  if (digits.empty()) return std::nullopt;
-  std::uint64_t start = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), start);
-  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return start;
-}
 
 // The body of a close-delimited response: without a length the transport sends none.
 class UnsizedSource final : public ByteSource {
@@ -91,8 +80,9 @@ class HttpPoll final : public UpdateServerModel {
                                           .client_ca_pem = tls.client_ca,
                                           .require_client_cert = require_client_cert_};
     }
+    capture_ = std::make_unique<http_poll::HttpCapture>(env.capture());
     auto server = http::StartServer(options, [this](const http::Request& request) {
-      return Handle(request);
+      return capture_->Tap(request, Handle(request));
     });
     if (!server) return server.error().WithContext("server.http-poll");
     server_ = std::move(server).value();
@@ -117,6 +107,7 @@ class HttpPoll final : public UpdateServerModel {
     } catch (...) {  // Stop is noexcept by contract; a failing transport must not end the run
     }
     server_.reset();
+    capture_.reset();  // after the server: no response is being written any more
   }
 
  private:
@@ -130,23 +121,19 @@ class HttpPoll final : public UpdateServerModel {
     exchange.client_identity = request.client_identity;
     try {
       // Handlers take copies, so the catch below can still record what was asked.
-      std::string_view path = request.target;
-      path = path.substr(0, path.find('?'));
-      std::string prefix = "/" + std::string(env_->device_id()) + "/";
-      if (path.starts_with(prefix)) {
-        std::string_view resource = path.substr(prefix.size());
-        if (resource == "manifest" && request.method == "GET") {
+      http_poll::Route route = http_poll::RouteOf(request.method, request.target, env_->device_id());
+      switch (route.resource) {
+        case http_poll::Resource::kManifest:
           exchange.kind = "manifest";
           return ServeManifest(exchange);
-        }
-        if (resource.starts_with(kImagesPrefix) && request.method == "GET") {
+        case http_poll::Resource::kImage:
           exchange.kind = "image";
-          return ServeImage(request, resource.substr(kImagesPrefix.size()), exchange);
-        }
-        if (resource == "status" && request.method == "POST") {
+          return ServeImage(request, route.image_file, exchange);
+        case http_poll::Resource::kStatus:
           exchange.kind = "status";
           return ReceiveStatus(request, exchange);
-        }
+        case http_poll::Resource::kOther:
+          break;
       }
       return NotFound(std::move(exchange));
     } catch (const std::exception& e) {
@@ -195,7 +182,7 @@ class HttpPoll final : public UpdateServerModel {
     if (ec) return ServerError("image unreadable: " + ec.message(), std::move(exchange));
 
     std::optional<std::uint64_t> range;
-    if (auto header = request.Header("range")) range = ParseOpenRange(*header);
+    if (auto header = request.Header("range")) range = http_poll::ParseOpenRange(*header);
     std::uint64_t offset = range.value_or(0);
     exchange.range_start = offset;
     if (range && offset >= size) {
@@ -218,6 +205,9 @@ class HttpPoll final : public UpdateServerModel {
       ++position;
     }
 
+    if (!delivery.redirect_url.empty()) return Redirect(delivery.redirect_url, std::move(exchange));
+    const bool trickled = ApplyTrickle(delivery);
+
     http::Response response;
     response.status = range ? 206 : 200;
     response.headers["content-type"] = "application/octet-stream";
@@ -239,14 +229,25 @@ class HttpPoll final : public UpdateServerModel {
     if (delivery.release != nullptr) exchange.release = delivery.release->name;
     ServerEnvironment* env = env_;
     return Finish(std::move(exchange), std::move(response),
-                  [env, offset](const Exchange& done, const http::BodyOutcome& outcome) {
+                  [env, offset, trickled, rate = delivery.trickle_bytes_per_second](
+                      const Exchange& done, const http::BodyOutcome& outcome) {
                     nlohmann::json details = {{"release", done.release},
                                               {"offset", offset},
                                               {"bytes", outcome.bytes_written},
                                               {"end", done.end}};
+                    if (trickled) details["trickle_bytes_per_second"] = rate;
                     if (!outcome.detail.empty()) details["detail"] = outcome.detail;
                     env->timeline().Add("server", "image-served", std::move(details));
                   });
+  }
+
+  // An attacker pointed the image elsewhere: 302 to it, body-less.
+  http::Response Redirect(const std::string& location, Exchange exchange) {
+    env_->timeline().Add("server", "image-redirected",
+                         {{"release", exchange.release}, {"location", location}});
+    http::Response response = http::Response::Text(302, "");
+    response.headers["location"] = location;
+    return Finish(std::move(exchange), std::move(response));
   }
 
   http::Response ReceiveStatus(const http::Request& request, Exchange exchange) {
@@ -320,6 +321,7 @@ class HttpPoll final : public UpdateServerModel {
   std::chrono::milliseconds io_timeout_;
   bool require_client_cert_;
   ServerEnvironment* env_ = nullptr;
+  std::unique_ptr<http_poll::HttpCapture> capture_;  // before server_, which calls it
   std::unique_ptr<http::Server> server_;
   std::mutex idle_mutex_;
   std::condition_variable idle_;

@@ -21,9 +21,11 @@
 #include <vector>
 
 #include "job_messages.hpp"
+#include "mqtt_capture.hpp"
 #include "otasim/crypto.hpp"
 #include "otasim/plugin.hpp"
 #include "common/status_report.hpp"
+#include "common/trickle.hpp"
 #include "http_poll/http_poll.hpp"
 
 namespace otasim::servers {
@@ -45,6 +47,7 @@ struct Transfer {
   std::uint64_t next_offset = 0;  // image offset of the next byte to publish
   std::uint64_t sent = 0;         // bytes published in this transfer
   std::optional<std::uint64_t> cut_after;
+  std::uint64_t trickle_bytes_per_second = 0;  // slow retrieval: small chunks, paced
   std::string end;  // set once the transfer cannot continue: complete, cut, source-error, error
 
   bool Continues(const ChunkRequest& request) const {
@@ -98,6 +101,7 @@ class MqttJobs final : public UpdateServerModel {
     env_ = &env;
     bus_ = access->server;
     root_ = access->topic_root;
+    capture_ = std::make_unique<mqtt_jobs::MqttCapture>(env.capture(), access->device_username, access->uri);
     if (image_mode_ == "url") {
       OTASIM_TRY(images_, MakeHttpPoll());
       auto endpoint = images_->Start(env);
@@ -156,6 +160,7 @@ class MqttJobs final : public UpdateServerModel {
     wake_.notify_all();
     if (worker_.joinable()) worker_.join();
     if (images_) images_->Stop();
+    capture_.reset();
     try {
       FinishTransfer("abandoned");
     } catch (...) {  // Stop is noexcept by contract
@@ -198,8 +203,15 @@ class MqttJobs final : public UpdateServerModel {
     }
   }
 
+  // Every message to the device goes through here, so that the evidence capture sees it.
+  Status PublishToDevice(const std::string& topic, std::string_view payload, bool retain = false) {
+    capture_->ToDevice(topic, payload, retain);
+    return bus_->Publish(topic, payload, retain);
+  }
+
   void Handle(const BusMessage& message) {
     const std::string request = root_ + "/request/";
+    if (message.topic != request + "sync") capture_->FromDevice(message.topic, message.payload);
     if (message.topic == request + "job") return ServeJob(message.payload);
     if (message.topic == request + "chunks") return ServeChunks(message.payload);
     if (message.topic == request + "sync") return Settle(message.payload);
@@ -230,7 +242,7 @@ class MqttJobs final : public UpdateServerModel {
     const std::string job =
         JobDocument(job_id, request->request_id, delivery.envelope, stream, chunk_size_,
                     images_ && !stream.empty() ? image_base_url_ + stream : std::string());
-    Status sent = bus_->Publish(root_ + "/jobs/notify", job, retain_jobs_);
+    Status sent = PublishToDevice(root_ + "/jobs/notify", job, retain_jobs_);
 
     Exchange exchange{.protocol = "mqtt", .kind = "manifest", .method = "PUBLISH",
                       .resource = "jobs/notify"};
@@ -313,6 +325,12 @@ class MqttJobs final : public UpdateServerModel {
     if (!RunHooks("image", [&](Attacker& a) { return a.OnImage(*env_, info, delivery); })) {
       return false;
     }
+    if (ApplyTrickle(delivery)) {
+      env_->timeline().Add("server", "image-trickled",
+                           {{"stream", request.stream},
+                            {"offset", request.offset},
+                            {"bytes_per_second", delivery.trickle_bytes_per_second}});
+    }
     auto transfer = std::make_unique<Transfer>();
     transfer->release = delivery.release != nullptr ? delivery.release : release;
     transfer->stream = request.stream;
@@ -321,6 +339,7 @@ class MqttJobs final : public UpdateServerModel {
     transfer->range_start = request.offset;
     transfer->next_offset = request.offset;
     transfer->cut_after = delivery.cut_after;
+    transfer->trickle_bytes_per_second = delivery.trickle_bytes_per_second;
     transfer_ = std::move(transfer);
     return true;
   }
@@ -332,6 +351,12 @@ class MqttJobs final : public UpdateServerModel {
         transfer.release != nullptr ? ImageSize(*transfer.release) : std::uint64_t{0};
     while (length > 0 && !stopping_) {
       std::uint64_t want = std::min<std::uint64_t>(chunk_size_, length);
+      if (transfer.trickle_bytes_per_second > 0) {
+        // A trickle sends small paced chunks and gives way to any request that came meanwhile
+        // (the device gave up and reports): the rest of the window is never sent.
+        if (RequestWaiting()) return;
+        want = std::min(want, TrickleSlice(transfer.trickle_bytes_per_second));
+      }
       if (transfer.cut_after) {
         if (transfer.sent >= *transfer.cut_after) {
           transfer.end = "cut";
@@ -361,7 +386,7 @@ class MqttJobs final : public UpdateServerModel {
         // A short source: an empty chunk at the end offset tells the device the stream ended.
         const std::string end_topic =
             root_ + "/stream/" + transfer.stream + "/" + std::to_string(transfer.next_offset);
-        if (Status marked = bus_->Publish(end_topic, std::string_view()); !marked) {
+        if (Status marked = PublishToDevice(end_topic, std::string_view()); !marked) {
           env_->timeline().Add("server", "error", {{"topic", end_topic}, {"error", marked.error().What()}});
         }
         transfer.end = "complete";
@@ -369,7 +394,7 @@ class MqttJobs final : public UpdateServerModel {
       }
       const std::string topic =
           root_ + "/stream/" + transfer.stream + "/" + std::to_string(transfer.next_offset);
-      Status sent = bus_->Publish(
+      Status sent = PublishToDevice(
           topic, std::string_view(reinterpret_cast<const char*>(chunk.data()), *filled));
       if (!sent) {
         transfer.end = "error";
@@ -385,6 +410,11 @@ class MqttJobs final : public UpdateServerModel {
     } else if (transfer.source_length && transfer.sent >= *transfer.source_length) {
       transfer.end = "complete";
     }
+  }
+
+  bool RequestWaiting() {
+    std::lock_guard lock(mutex_);
+    return !queue_.empty();
   }
 
   // Reads until `out` is full or the source ends; returns the bytes read.
@@ -498,6 +528,7 @@ class MqttJobs final : public UpdateServerModel {
 
   ServerEnvironment* env_ = nullptr;
   MessageBus* bus_ = nullptr;
+  std::unique_ptr<mqtt_jobs::MqttCapture> capture_;  // from Start to Stop
   std::string root_;
   bool started_ = false;
   std::vector<std::string> filters_;

@@ -48,25 +48,71 @@ Result<std::uint16_t> FindFreeUdpPort(const coap_address_t& address) {
                                           : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
 }
 
-std::string MethodName(coap_pdu_code_t code) {
-  switch (code) {
-    case COAP_REQUEST_CODE_GET: return "GET";
-    case COAP_REQUEST_CODE_POST: return "POST";
-    case COAP_REQUEST_CODE_PUT: return "PUT";
-    case COAP_REQUEST_CODE_DELETE: return "DELETE";
-    case COAP_REQUEST_CODE_FETCH: return "FETCH";
-    case COAP_REQUEST_CODE_PATCH: return "PATCH";
-    case COAP_REQUEST_CODE_IPATCH: return "iPATCH";
-    default: return "?";
-  }
-}
-
 // Options go before the payload: libcoap refuses an option added after it.
 void SetError(coap_pdu_t* response, int code, const std::string& diagnostic,
               std::optional<std::size_t> size1 = std::nullopt) {
   coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(code)));
   if (size1) AddUintOption(response, COAP_OPTION_SIZE1, *size1);
   coap_add_data(response, diagnostic.size(), reinterpret_cast<const uint8_t*>(diagnostic.data()));
+}
+
+void PutOptionNibble(std::string& out, std::uint32_t value, std::uint8_t& nibble) {
+  if (value < 13) {
+    nibble = static_cast<std::uint8_t>(value);
+  } else if (value < 269) {
+    nibble = 13;
+    out.push_back(static_cast<char>(value - 13));
+  } else {
+    nibble = 14;
+    out.push_back(static_cast<char>(((value - 269) >> 8) & 0xFF));
+    out.push_back(static_cast<char>((value - 269) & 0xFF));
+  }
+}
+
+// A PDU as it goes on the wire (RFC 7252 §3), built from libcoap's public accessors: header,
+// token, options in order (delta-encoded), payload after the 0xFF marker.
+std::string DatagramOf(const coap_pdu_t* pdu) {
+  const coap_bin_const_t token = coap_pdu_get_token(pdu);
+  const coap_mid_t mid = coap_pdu_get_mid(pdu);
+  std::string out;
+  out.push_back(static_cast<char>(0x40 | ((coap_pdu_get_type(pdu) & 0x03) << 4) |
+                                  (token.length & 0x0F)));
+  out.push_back(static_cast<char>(coap_pdu_get_code(pdu)));
+  out.push_back(static_cast<char>((mid >> 8) & 0xFF));
+  out.push_back(static_cast<char>(mid & 0xFF));
+  if (token.length > 0) out.append(reinterpret_cast<const char*>(token.s), token.length);
+
+  coap_opt_iterator_t options;
+  coap_option_iterator_init(pdu, &options, COAP_OPT_ALL);
+  std::uint32_t previous = 0;
+  while (coap_opt_t* option = coap_option_next(&options)) {
+    const std::uint32_t length = coap_opt_length(option);
+    std::string extended;
+    std::uint8_t delta_nibble = 0;
+    std::uint8_t length_nibble = 0;
+    PutOptionNibble(extended, options.number - previous, delta_nibble);
+    PutOptionNibble(extended, length, length_nibble);
+    out.push_back(static_cast<char>((delta_nibble << 4) | length_nibble));
+    out += extended;
+    out.append(reinterpret_cast<const char*>(coap_opt_value(option)), length);
+    previous = options.number;
+  }
+  std::size_t size = 0;
+  const std::uint8_t* data = nullptr;
+  if (coap_get_data(pdu, &size, &data) && size > 0) {
+    out.push_back(static_cast<char>(0xFF));
+    out.append(reinterpret_cast<const char*>(data), size);
+  }
+  return out;
+}
+
+// What libcoap sends for a response left without a code: an empty ACK to a confirmable request
+// (no token, RFC 7252 §4.2), nothing to a non-confirmable one.
+std::string EmptyAckFor(const coap_pdu_t* request) {
+  if (coap_pdu_get_type(request) != COAP_MESSAGE_CON) return {};
+  const coap_mid_t mid = coap_pdu_get_mid(request);
+  return {static_cast<char>(0x40 | (COAP_MESSAGE_ACK << 4)), 0,
+          static_cast<char>((mid >> 8) & 0xFF), static_cast<char>(mid & 0xFF)};
 }
 
 class ServerImpl final : public Server {
@@ -132,6 +178,8 @@ class ServerImpl final : public Server {
 
   void HandleRequest(coap_session_t* session, const coap_pdu_t* pdu, const coap_string_t* query,
                      coap_pdu_t* response);
+  void Answer(Request& request, const coap_pdu_t* pdu, coap_pdu_t* response);
+  void Observe(const Request& request, const coap_pdu_t* pdu, const coap_pdu_t* response);
   void Respond(const Response& answer, const Request& request, coap_pdu_t* response);
 
   ServerOptions options_;
@@ -232,18 +280,8 @@ Status ServerImpl::Start() {
 
 void ServerImpl::HandleRequest(coap_session_t* session, const coap_pdu_t* pdu,
                                const coap_string_t* query, coap_pdu_t* response) {
-  Request request;
-  request.method = MethodName(coap_pdu_get_code(pdu));
-  request.confirmable = coap_pdu_get_type(pdu) == COAP_MESSAGE_CON;
+  Request request = RequestOfPdu(pdu);
   request.peer = FormatAddress(coap_session_get_addr_remote(session));
-  coap_bin_const_t token = coap_pdu_get_token(pdu);
-  if (token.length > 0) request.token.assign(reinterpret_cast<const char*>(token.s), token.length);
-  if (coap_string_t* path = coap_get_uri_path(pdu)) {
-    request.path = "/" + std::string(reinterpret_cast<const char*>(path->s), path->length);
-    coap_delete_string(path);
-  } else {
-    request.path = "/";
-  }
   if (query != nullptr) request.query.assign(reinterpret_cast<const char*>(query->s), query->length);
   const coap_bin_const_t* identity = coap_session_get_psk_identity(session);
   if (identity != nullptr && identity->length > 0) {
@@ -251,7 +289,20 @@ void ServerImpl::HandleRequest(coap_session_t* session, const coap_pdu_t* pdu,
   } else if (auto it = client_cn_.find(session); it != client_cn_.end()) {
     request.identity = it->second;
   }
+  Answer(request, pdu, response);
+  if (options_.observer) Observe(request, pdu, response);
+}
 
+void ServerImpl::Observe(const Request& request, const coap_pdu_t* pdu,
+                         const coap_pdu_t* response) {
+  try {
+    const bool answered = coap_pdu_get_code(response) != COAP_EMPTY_CODE;
+    options_.observer(request, DatagramOf(pdu), answered ? DatagramOf(response) : EmptyAckFor(pdu));
+  } catch (...) {  // an observer must not take the server down
+  }
+}
+
+void ServerImpl::Answer(Request& request, const coap_pdu_t* pdu, coap_pdu_t* response) {
   auto block2 = Block2Of(pdu);
   if (!block2.ok()) {
     bool bert = block2.error().message().find("BERT") != std::string::npos;
@@ -259,7 +310,6 @@ void ServerImpl::HandleRequest(coap_session_t* session, const coap_pdu_t* pdu,
     return;
   }
   request.block2 = *block2;
-  request.payload = PayloadOf(pdu);
   if (request.payload.size() > options_.max_request_payload) {
     SetError(response, 413, "payload larger than " + std::to_string(options_.max_request_payload),
              options_.max_request_payload);

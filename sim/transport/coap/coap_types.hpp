@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "otasim/byte_source.hpp"
 #include "otasim/result.hpp"
@@ -76,6 +77,13 @@ struct Response {
 // answered 5.00 and is a bug).
 using Handler = std::function<Response(const Request&)>;
 
+// The request and the answer as CoAP datagrams (RFC 7252 encoding, re-encoded from what libcoap
+// parsed and is about to send; plaintext even over DTLS). `response` is empty when nothing is
+// sent; for a dropped answer to a confirmable request it is libcoap's empty ACK. Runs on the
+// server thread after the handler; it must not block for long nor throw.
+using ExchangeObserver = std::function<void(
+    const Request& request, std::string_view request_datagram, std::string_view response_datagram)>;
+
 struct PskServerConfig {
   std::map<std::string, std::string> keys;  // identity -> key; unknown identities are refused
 };
@@ -97,6 +105,8 @@ struct ServerOptions {
   std::optional<CertServerConfig> cert;
   unsigned block_szx = 6;  // the largest block the server sends (6: 1024 bytes)
   std::size_t max_request_payload = 1024;
+  // Optional: sees every exchange once it is answered (evidence captures).
+  ExchangeObserver observer;
 };
 
 // ---- client side ---------------------------------------------------------------------------
@@ -110,6 +120,12 @@ struct CertClientConfig {
   std::string ca_pem;  // the server's certificate must chain to this CA
   std::string client_cert_pem;  // optional: a client certificate for mutual authentication
   std::string client_key_pem;
+  // The server's certificate must also name the host the client connects to (the IP address
+  // or DNS name given to Connect), checked against its subjectAltNames. false skips the name
+  // check only (a flawed device); the chain is always checked.
+  bool verify_host = true;
+  // false: any server certificate is accepted (a flawed device). Implies no name check.
+  bool verify_peer = true;
 };
 
 struct ClientOptions {

@@ -68,6 +68,39 @@ std::string PayloadOf(const coap_pdu_t* pdu) {
   return std::string(reinterpret_cast<const char*>(data), length);
 }
 
+namespace {
+
+std::string MethodName(coap_pdu_code_t code) {
+  switch (code) {
+    case COAP_REQUEST_CODE_GET: return "GET";
+    case COAP_REQUEST_CODE_POST: return "POST";
+    case COAP_REQUEST_CODE_PUT: return "PUT";
+    case COAP_REQUEST_CODE_DELETE: return "DELETE";
+    case COAP_REQUEST_CODE_FETCH: return "FETCH";
+    case COAP_REQUEST_CODE_PATCH: return "PATCH";
+    case COAP_REQUEST_CODE_IPATCH: return "iPATCH";
+    default: return "?";
+  }
+}
+
+}  // namespace
+
+Request RequestOfPdu(const coap_pdu_t* pdu) {
+  Request request;
+  request.method = MethodName(coap_pdu_get_code(pdu));
+  request.confirmable = coap_pdu_get_type(pdu) == COAP_MESSAGE_CON;
+  coap_bin_const_t token = coap_pdu_get_token(pdu);
+  if (token.length > 0) request.token.assign(reinterpret_cast<const char*>(token.s), token.length);
+  if (coap_string_t* path = coap_get_uri_path(pdu)) {
+    request.path = "/" + std::string(reinterpret_cast<const char*>(path->s), path->length);
+    coap_delete_string(path);
+  } else {
+    request.path = "/";
+  }
+  request.payload = PayloadOf(pdu);
+  return request;
+}
+
 Result<std::optional<Block>> Block2Of(const coap_pdu_t* pdu) {
   coap_opt_iterator_t iterator;
   coap_opt_t* option = coap_check_option(pdu, COAP_OPTION_BLOCK2, &iterator);

@@ -21,6 +21,10 @@ int CodeFromPdu(coap_pdu_code_t code);  // 0x45 -> 205
 std::optional<unsigned> UintOption(const coap_pdu_t* pdu, coap_option_num_t number);
 std::string PayloadOf(const coap_pdu_t* pdu);
 
+// What a request PDU says on its own: method, type, token, Uri-Path and payload (not the peer,
+// identity, query or Block2, which the server fills in). Pure: the server and the fuzzer use it.
+Request RequestOfPdu(const coap_pdu_t* pdu);
+
 // The Block2 option of a PDU: nullopt when absent; an error when it is malformed (longer than
 // 3 bytes, or the reserved size 7).
 Result<std::optional<Block>> Block2Of(const coap_pdu_t* pdu);

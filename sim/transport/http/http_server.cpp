@@ -33,6 +33,7 @@
 #include <boost/beast/http.hpp>
 
 #include "ascii.hpp"
+#include "beast_request.hpp"
 
 namespace otasim::http {
 namespace {
@@ -249,10 +250,8 @@ class ServerImpl final : public Server {
     beast::tcp_stream& tcp_stream = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     while (!stopping_) {
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(
-          std::min<std::size_t>(options_.max_header_bytes, UINT32_MAX)));
-      parser.body_limit(options_.max_request_body);
+      detail::RequestParser parser;
+      detail::ConfigureParser(parser, options_);
 
       tcp_stream.expires_after(options_.io_timeout);
       auto [header_ec, header_bytes] =
@@ -277,15 +276,7 @@ class ServerImpl final : public Server {
       }
 
       const auto& message = parser.get();
-      Request request;
-      request.method = std::string(message.method_string());
-      request.target = std::string(message.target());
-      for (const auto& field : message) {
-        std::string name = AsciiLower(field.name_string());
-        auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
-        if (!inserted) it->second += ", " + std::string(field.value());  // repeated header
-      }
-      request.body = message.body();
+      Request request = detail::ToRequest(message);
       request.peer = peer;
       request.client_identity = identity;
       request.connection_id = id;

@@ -147,7 +147,7 @@ Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
     if (tls) {
       auto ssl = ::mqtt::ssl_options_builder()
                      .trust_store(options.ca_file.string())
-                     .enable_server_cert_auth(true)
+                     .enable_server_cert_auth(options.verify_peer)
                      .verify(options.verify_host)
                      .error_handler([self](const std::string& error) {
                        std::lock_guard lock(self->mutex);

@@ -25,6 +25,7 @@ struct ClientOptions {
   std::filesystem::path ca_file;    // ssl: the CA that must have signed the broker's certificate
   std::filesystem::path cert_file;  // ssl, optional: a client certificate (PEM) ...
   std::filesystem::path key_file;   // ... and its key
+  bool verify_peer = true;          // ssl: the broker's certificate must chain to ca_file
   bool verify_host = true;          // ssl: the certificate must name the host of `uri`
   std::chrono::milliseconds timeout{10000};  // deadline of every connect, subscribe, publish
   std::chrono::seconds keep_alive{20};

@@ -148,10 +148,10 @@ BOOST_AUTO_TEST_CASE(unknown_alg_is_unsupported) {
   ExpectFailure(envelope, m::Failure::kUnsupportedAlg);
 }
 
-BOOST_AUTO_TEST_CASE(alg_mismatch_is_bad_signature) {
+BOOST_AUTO_TEST_CASE(alg_mismatch_is_unsupported) {
   m::Envelope envelope = SignWith({ed});
   envelope.signatures[0].alg = "ecdsa-p256-sha256";
-  ExpectFailure(envelope, m::Failure::kBadSignature, "does not match");
+  ExpectFailure(envelope, m::Failure::kUnsupportedAlg, "does not match");
 }
 
 BOOST_AUTO_TEST_CASE(signed_but_malformed_manifest_is_refused) {

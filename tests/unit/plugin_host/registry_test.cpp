@@ -25,6 +25,11 @@ const std::map<std::string, PluginKind> kBuiltins = {
     {"attack.freeze", PluginKind::kAttacker},
     {"attack.endless-data", PluginKind::kAttacker},
     {"attack.interrupt", PluginKind::kAttacker},
+    {"attack.mitm", PluginKind::kAttacker},
+    {"attack.strip-tls", PluginKind::kAttacker},
+    {"attack.slow", PluginKind::kAttacker},
+    {"attack.redirect", PluginKind::kAttacker},
+    {"attack.key-injection", PluginKind::kAttacker},
     {"fault.power-loss", PluginKind::kFault}};
 
 struct Loaded {

@@ -174,10 +174,11 @@ BOOST_AUTO_TEST_CASE(write_reports_writes_both_files) {
   json parsed = json::parse(json_file);
   BOOST_TEST(parsed["suite"] == "default");
   BOOST_TEST(Slurp(out_dir / "junit.xml").rfind("<?xml", 0) == 0);
-  // Nothing but the two reports: the temporary files were renamed into place.
+  // Nothing but the three reports (report.json, junit.xml, report.html): the temporary files
+  // were renamed into place.
   int files = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(out_dir)) ++files;
-  BOOST_TEST(files == 2);
+  BOOST_TEST(files == 3);
 
   // A directory that cannot be created is an error value, not an exception.
   const fs::path blocker = temp.Write("file", "x");

@@ -207,7 +207,9 @@ BOOST_AUTO_TEST_CASE(unknown_top_level_field_lists_the_allowed_ones) {
   auto f = LoadFailure(kValid + "colour: red\n");
   ExpectAt(f, 19, "colour");
   BOOST_TEST(Contains(f.message, "unknown field"));
-  BOOST_TEST(Contains(f.message, "id, title, summary, requirements, protocols, servers, releases, device, steps"));
+  BOOST_TEST(Contains(f.message,
+                      "id, title, summary, requirements, protocols, servers, trust, roots, releases, "
+                      "device, steps"));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_requirement_id) {
@@ -275,7 +277,7 @@ BOOST_AUTO_TEST_CASE(release_with_bad_expires_offset) {
 BOOST_AUTO_TEST_CASE(release_with_bad_signer) {
   auto f = LoadFailure(Replace("sequence: 2}", "sequence: 2, signer: mallory}"));
   ExpectAt(f, 7, "releases.v2.signer");
-  BOOST_TEST(Contains(f.message, "vendor or rogue"));
+  BOOST_TEST(Contains(f.message, "expected vendor, rogue or another vendor key"));
 }
 
 BOOST_AUTO_TEST_CASE(release_with_unknown_field) {
