@@ -133,37 +133,33 @@ Status GuardedAttacker::Prepare(SessionContext& session) {
   return *status;
 }
 
-Status GuardedAttacker::OnManifest(SessionContext& session, const RequestInfo& request,
-                                   ManifestDelivery& delivery) {
-  // The hook works on copies, so a thread left behind never writes into the caller's frame.
+// Runs a content hook on copies of its arguments, so that a thread left behind never writes
+// into the caller's frame.
+template <class Delivery, class Hook>
+Status GuardedAttacker::GuardDelivery(SessionContext& session, const char* name,
+                                      const RequestInfo& request, Delivery& delivery, Hook hook) {
   struct Args {
     RequestInfo request;
-    ManifestDelivery delivery;
+    Delivery delivery;
     Status status;
   };
   auto args = std::make_shared<Args>(Args{request, std::move(delivery), {}});
   Attacker* inner = inner_.get();
-  OTASIM_CHECK(Guard(session, "OnManifest", [args, inner, &session] {
-    args->status = inner->OnManifest(session, args->request, args->delivery);
+  OTASIM_CHECK(Guard(session, name, [args, inner, hook, &session] {
+    args->status = (inner->*hook)(session, args->request, args->delivery);
   }));
   delivery = std::move(args->delivery);
   return args->status;
 }
 
+Status GuardedAttacker::OnManifest(SessionContext& session, const RequestInfo& request,
+                                   ManifestDelivery& delivery) {
+  return GuardDelivery(session, "OnManifest", request, delivery, &Attacker::OnManifest);
+}
+
 Status GuardedAttacker::OnImage(SessionContext& session, const RequestInfo& request,
                                 ImageDelivery& delivery) {
-  struct Args {
-    RequestInfo request;
-    ImageDelivery delivery;
-    Status status;
-  };
-  auto args = std::make_shared<Args>(Args{request, std::move(delivery), {}});
-  Attacker* inner = inner_.get();
-  OTASIM_CHECK(Guard(session, "OnImage", [args, inner, &session] {
-    args->status = inner->OnImage(session, args->request, args->delivery);
-  }));
-  delivery = std::move(args->delivery);
-  return args->status;
+  return GuardDelivery(session, "OnImage", request, delivery, &Attacker::OnImage);
 }
 
 Result<std::optional<nlohmann::json>> GuardedAttacker::WrapEndpoint(SessionContext& session,

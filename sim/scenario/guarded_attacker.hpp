@@ -49,6 +49,9 @@ class GuardedAttacker final : public Attacker {
   // Runs `work` (which calls the inner attacker) on a new thread and waits up to the deadline.
   // Returns the failure if the hook hung or threw, or if an earlier hook of this attacker did.
   Status Guard(SessionContext& session, const char* hook, std::function<void()> work);
+  template <class Delivery, class Hook>
+  Status GuardDelivery(SessionContext& session, const char* name, const RequestInfo& request,
+                       Delivery& delivery, Hook hook);
   Status Fail(SessionContext& session, const char* hook, Error error, bool abandoned);
   void NoteAbandoned();
 
