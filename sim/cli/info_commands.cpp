@@ -186,8 +186,9 @@ int DescribeCommand(const CommonOptions& common, const std::string& id) {
       std::cerr << "otasim: " << profile.error().message() << "\n";
       return kExitBadInput;
     }
-    std::cout << profile->name << " — " << profile->summary << "\n  command: " << profile->command
-              << "\n  verbs:";
+    std::cout << profile->name << " — " << profile->summary << "\n  adapter: " << profile->adapter;
+    if (!profile->command.empty()) std::cout << "\n  command: " << profile->command;
+    std::cout << "\n  verbs:";
     for (const auto& v : profile->verbs) std::cout << " " << v;
     std::cout << "\n  power cut: " << profile->power_cut << "\n";
     PrintParams(profile->params);

@@ -43,6 +43,17 @@ int main(int argc, char** argv) {
       ->type_name("I/N");
   run_cmd->add_option("--sign-key", run.sign_key, "Sign the output directory with this Ed25519 private key (PEM)")
       ->type_name("KEY.pem");
+  run_cmd->add_option("--listen", run.listen,
+                      "Serve a device on the network at this IP address of this machine (forces -j 1)")
+      ->type_name("HOST:PORT");
+  run_cmd->add_option("--keys", run.keys_dir, "Use these keys (`otasim keys generate`) instead of fresh ones per session")
+      ->type_name("DIR");
+  run_cmd->add_option("--remote-reset", run.remote_reset,
+                      "Remote device: shell command run before each scenario ({bundle_dir}, {config_file}, {scenario})")
+      ->type_name("CMD");
+  run_cmd->add_option("--remote-bundle", run.remote_bundle,
+                      "Remote device: write its provisioning bundle here (default OUT/remote/bundle)")
+      ->type_name("DIR");
   auto* rerun_opt = run_cmd->add_option("--rerun", run.rerun_dir,
                                         "Repeat the run recorded in DIR/report.json (output: --out or DIR-rerun)")
       ->type_name("DIR");
@@ -61,6 +72,35 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("--sign-key", merge.sign_key, "Sign the merged output with this private key (PEM)")
       ->type_name("KEY.pem");
   merge_cmd->add_option("shards", merge.shard_dirs, "Output directories of the shards")->required();
+
+  KeysOptions keys;
+  auto* keys_cmd = app.add_subcommand("keys", "Device-maker key material");
+  keys_cmd->require_subcommand(1);
+  auto* keys_generate = keys_cmd->add_subcommand(
+      "generate", "Manifest key, code-signing identity and TLS certificates into a directory");
+  keys_generate->add_option("--out", keys.out_dir, "Directory to write the keys to")->required();
+  keys_generate->add_flag("--force", keys.force, "Overwrite keys already there");
+  keys_generate->add_option("--host", keys.hosts,
+                            "A name or IP address the server certificate names; repeatable "
+                            "(default: localhost and 127.0.0.1)")
+      ->type_name("HOST");
+  keys_generate->add_option("--device-id", keys.device_id, "The device identity's id (certificate CN)")
+      ->capture_default_str();
+
+  ReleaseOptions release;
+  auto* release_cmd = app.add_subcommand("release", "Device-maker releases");
+  release_cmd->require_subcommand(1);
+  auto* release_build = release_cmd->add_subcommand("build", "A signed release from an image file");
+  release_build->add_option("--format", release.format, "native (manifest + image) or swu (SWUpdate)")
+      ->check(CLI::IsMember({"native", "swu"}));
+  release_build->add_option("--image", release.image, "The firmware image")->required()->check(CLI::ExistingFile);
+  release_build->add_option("--version", release.version, "Release version (semver)")->required();
+  release_build->add_option("--sequence", release.sequence, "Anti-rollback sequence number")->required();
+  release_build->add_option("--class", release.class_id, "Device class id");
+  release_build->add_option("--expires", release.expires, "Expiry, RFC 3339 (default: a year from now)");
+  release_build->add_option("--keys", release.keys_dir, "Directory from `otasim keys generate`")->required();
+  release_build->add_option("--out", release.out, "NAME.manifest.json (native) or NAME.swu (swu)")->required();
+  release_build->add_option("--param", release.params, "Format parameter K=V (swu: slot_path, hardware, handler, image_name)");
 
   std::string what;
   auto* list_cmd = app.add_subcommand("list", "List scenarios, suites, plugins, requirements or targets");
@@ -91,6 +131,8 @@ int main(int argc, char** argv) {
   if (*describe_cmd) return DescribeCommand(common, id);
   if (*validate_cmd) return ValidateCommand(common, files);
   if (*verify_cmd) return VerifyReportCommand(verify_dir, verify_key);
+  if (*keys_generate) return KeysGenerateCommand(keys);
+  if (*release_build) return ReleaseBuildCommand(release);
   if (*merge_cmd) {
     merge.command_line.assign(argv, argv + argc);
     return MergeCommand(common, merge);

@@ -78,6 +78,9 @@ Result<report::ReproduceRecord> BuildReproduceRecord(const CommonOptions& common
   if (!options.shard.empty()) {
     OTASIM_TRY(record.shard, report::ParseShard(options.shard));
   }
+  record.remote = {options.listen, options.keys_dir.empty() ? "" : Absolute(options.keys_dir),
+                   options.remote_reset,
+                   options.remote_bundle.empty() ? "" : Absolute(options.remote_bundle)};
   record.command_line = options.command_line;
   return record;
 }
@@ -117,6 +120,12 @@ Result<std::pair<CommonOptions, RunOptions>> RerunOptions(const CommonOptions& c
     return MakeError(Errc::kInvalidArgument,
                      "--rerun: --out must not be the recorded run's own directory " + options.rerun_dir);
   }
+  // A device on the network: where it polls, what it trusts and how it is reset, unless given
+  // anew (the device may have moved).
+  run.listen = options.listen.empty() ? r.remote.listen : options.listen;
+  run.keys_dir = options.keys_dir.empty() ? r.remote.keys : options.keys_dir;
+  run.remote_reset = options.remote_reset.empty() ? r.remote.reset : options.remote_reset;
+  run.remote_bundle = options.remote_bundle.empty() ? r.remote.bundle : options.remote_bundle;
   run.keep_work = options.keep_work;
   run.broker_url = options.broker_url;
   run.broker_ca_file = options.broker_ca_file;

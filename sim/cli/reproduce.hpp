@@ -33,7 +33,8 @@ Result<report::ReproduceRecord> BuildReproduceRecord(const CommonOptions& common
                                                      const RunInputs& inputs);
 
 // The options that repeat the run recorded in dir/report.json. Keeps from `options` only what
-// does not change verdicts (--out, --sign-key, -j if given, --keep-work, the broker); the
+// does not change verdicts (--out, --sign-key, -j if given, --keep-work, the broker) and the
+// remote-device options if given anew (--listen, --keys, --remote-reset, --remote-bundle); the
 // output defaults to "<dir>-rerun".
 Result<std::pair<CommonOptions, RunOptions>> RerunOptions(const CommonOptions& common,
                                                           const RunOptions& options,

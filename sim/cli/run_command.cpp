@@ -15,6 +15,7 @@
 #include "broker/broker_url.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress_printer.hpp"
+#include "cli/remote_options.hpp"
 #include "cli/reproduce.hpp"
 #include "otasim/crypto.hpp"
 #include "otasim/files.hpp"
@@ -275,6 +276,12 @@ int RunResolved(const CommonOptions& common, const RunOptions& options,
   run.work_root = work_template;
   run.seed = options.seed;
   run.keep_work = options.keep_work;
+  if (Status remote = ApplyRemoteOptions(options, *profile, protocols, run); !remote) {
+    std::filesystem::remove_all(work_template, ec);
+    return BadInput(remote.error().message());
+  }
+  // One port, one device: sessions against a device on the network run one at a time.
+  const int jobs = run.listen_host.empty() ? options.jobs : 1;
 
   if (!options.broker_url.empty()) {
     if (auto url = broker::ParseBrokerUrl(options.broker_url); !url) {
@@ -326,7 +333,7 @@ int RunResolved(const CommonOptions& common, const RunOptions& options,
                                         std::to_string(full_plan.size()) + ")"
                                   : std::string())
               << " of suite '"
-              << suite->name << "' against target '" << profile->name << "' (" << options.jobs
+              << suite->name << "' against target '" << profile->name << "' (" << jobs
               << " in parallel, seed " << options.seed << ")" << std::endl;
   }
   report::RunReport partial;  // scenarios in the order they finished; no grade yet
@@ -334,11 +341,11 @@ int RunResolved(const CommonOptions& common, const RunOptions& options,
   partial.info.suite = options.scenarios.empty() ? suite->name : "adhoc";
   partial.info.target = profile->name;
   partial.info.seed = options.seed;
-  partial.info.jobs = options.jobs;
+  partial.info.jobs = jobs;
   partial.info.started = started;
   partial.info.command_line = options.command_line;
   auto results = scenario::RunSessions(
-      run, plan, options.jobs,
+      run, plan, jobs,
       [&](const scenario::Progress& p) {
         printer.Update(p);
         if (p.finished != nullptr) WritePartialReport(partial, *p.finished, out_dir);
@@ -360,7 +367,7 @@ int RunResolved(const CommonOptions& common, const RunOptions& options,
   rep.info.grading_profile = grading->name;
   rep.info.protocols = protocols;
   rep.info.seed = options.seed;
-  rep.info.jobs = options.jobs;
+  rep.info.jobs = jobs;
   rep.info.started = started;
   rep.info.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - t0).count();

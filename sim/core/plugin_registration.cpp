@@ -13,6 +13,7 @@ std::string_view PluginKindName(PluginKind kind) noexcept {
     case PluginKind::kServer: return "server";
     case PluginKind::kAttacker: return "attacker";
     case PluginKind::kFault: return "fault";
+    case PluginKind::kFormat: return "format";
   }
   return "unknown";
 }

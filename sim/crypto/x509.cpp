@@ -165,6 +165,20 @@ Result<CertificateAuthority> CertificateAuthority::Create(const std::string& com
   return CertificateAuthority(std::move(pem), std::move(key));
 }
 
+Result<CertificateAuthority> CertificateAuthority::FromPem(const std::string& cert_pem,
+                                                           std::string_view key_pem) {
+  OTASIM_TRY(X509Ptr cert, ParseCertificate(cert_pem));
+  OTASIM_TRY(PrivateKey key, PrivateKey::FromPem(key_pem));
+  if (X509_check_ca(cert.get()) != 1) {
+    return Error(Errc::kInvalidArgument, "certificate authority: the certificate is not a CA certificate");
+  }
+  if (X509_check_private_key(cert.get(), key.native()) != 1) {
+    ERR_clear_error();
+    return Error(Errc::kInvalidArgument, "certificate authority: the private key is not the certificate's");
+  }
+  return CertificateAuthority(cert_pem, std::move(key));
+}
+
 Result<IssuedCert> CertificateAuthority::SelfSigned(const CertRequest& request) {
   return MakeLeaf(request, nullptr);
 }

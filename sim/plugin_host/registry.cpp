@@ -62,6 +62,13 @@ void Registry::AddServer(TypeInfo info, ServerFactory factory) {
   Add(std::move(type));
 }
 
+void Registry::AddFormat(TypeInfo info, FormatFactory factory) {
+  RegisteredType type;
+  type.info = std::move(info);
+  type.format = std::move(factory);
+  Add(std::move(type));
+}
+
 const RegisteredType* Registry::Find(std::string_view id) const {
   auto it = types_.find(id);
   return it == types_.end() ? nullptr : &it->second;
@@ -129,6 +136,12 @@ Result<std::unique_ptr<UpdateServerModel>> Registry::CreateServer(
     const std::string& where) const {
   return Build<UpdateServerModel>(*this, id, PluginKind::kServer, &RegisteredType::server, raw,
                                   where);
+}
+
+Result<std::unique_ptr<ReleaseFormat>> Registry::CreateFormat(
+    std::string_view id, const std::map<std::string, std::string>& raw,
+    const std::string& where) const {
+  return Build<ReleaseFormat>(*this, id, PluginKind::kFormat, &RegisteredType::format, raw, where);
 }
 
 }  // namespace otasim::plugin_host

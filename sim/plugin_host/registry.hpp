@@ -27,6 +27,7 @@ struct RegisteredType {
   AttackerFactory attacker;
   FaultFactory fault;
   ServerFactory server;
+  FormatFactory format;
 };
 
 class Registry final : public Registrar {
@@ -58,11 +59,15 @@ class Registry final : public Registrar {
   Result<std::unique_ptr<UpdateServerModel>> CreateServer(
       std::string_view id, const std::map<std::string, std::string>& raw,
       const std::string& where) const;
+  Result<std::unique_ptr<ReleaseFormat>> CreateFormat(
+      std::string_view id, const std::map<std::string, std::string>& raw,
+      const std::string& where) const;
 
   // Registrar
   void AddAttacker(TypeInfo info, AttackerFactory factory) override;
   void AddFault(TypeInfo info, FaultFactory factory) override;
   void AddServer(TypeInfo info, ServerFactory factory) override;
+  void AddFormat(TypeInfo info, FormatFactory factory) override;
 
  private:
   Status Register(OtasimPluginRegisterFn fn, const PluginOrigin& origin);

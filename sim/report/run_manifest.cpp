@@ -100,6 +100,10 @@ nlohmann::json ToJson(const ReproduceRecord& record) {
           {"data_dir", record.data_dir},
           {"plugin_dirs", record.plugin_dirs},
           {"shard", {{"index", record.shard.index}, {"count", record.shard.count}}},
+          {"remote", {{"listen", record.remote.listen},
+                      {"keys", record.remote.keys},
+                      {"reset", record.remote.reset},
+                      {"bundle", record.remote.bundle}}},
           {"command_line", record.command_line}};
 }
 
@@ -139,6 +143,11 @@ Result<ReproduceRecord> ReproduceFromJson(const nlohmann::json& j, const std::st
     if (record.shard.count < 1 || record.shard.index < 1 || record.shard.index > record.shard.count) {
       return MakeError(Errc::kParse, where + ": reproduce.shard " + ShardText(record.shard) +
                                          " is not a valid shard");
+    }
+    if (j.contains("remote")) {  // absent from records written before remote devices
+      const json& remote = j.at("remote");
+      record.remote = {remote.at("listen").get<std::string>(), remote.at("keys").get<std::string>(),
+                       remote.at("reset").get<std::string>(), remote.at("bundle").get<std::string>()};
     }
     record.command_line = j.at("command_line").get<std::vector<std::string>>();
     return record;

@@ -40,6 +40,15 @@ struct ShardSpec {
 Result<ShardSpec> ParseShard(const std::string& text);
 std::string ShardText(const ShardSpec& shard);  // "i/n"
 
+// A run against a device on the network (targets/PROTOCOL.md "Remote devices"): the options
+// that a rerun must repeat for the device to find and trust the server. Empty when not given.
+struct RemoteRecord {
+  std::string listen;    // --listen HOST:PORT
+  std::string keys;      // --keys DIR, absolute
+  std::string reset;     // --remote-reset CMD
+  std::string bundle;    // --remote-bundle DIR, absolute
+};
+
 struct ReproduceRecord {
   std::string otasim_version;
   std::string abi;                // "major.minor"
@@ -59,6 +68,7 @@ struct ReproduceRecord {
   std::string data_dir;
   std::vector<std::string> plugin_dirs;
   ShardSpec shard;
+  RemoteRecord remote;
   std::vector<std::string> command_line;
 };
 

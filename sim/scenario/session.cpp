@@ -10,10 +10,14 @@
 #include "scenario/expectations.hpp"
 #include "scenario/guarded_attacker.hpp"
 #include "scenario/release_builder.hpp"
+#include "scenario/remote_bundle.hpp"
 #include "scenario/scenario_trust.hpp"
 #include "scenario/session_environment.hpp"
+#include "scenario/signing_identities.hpp"
 #include "scenario/transport_wrap.hpp"
 #include "target/contract_target.hpp"
+#include "target/remote_target.hpp"
+#include "target/template_target.hpp"
 
 namespace otasim::scenario {
 
@@ -48,6 +52,26 @@ struct SessionKeys {
   std::shared_ptr<const crypto::CertificateAuthority> ca;  // issues attackers' certificates too
 };
 
+// The DTLS pre-shared key: fresh per session, from the OS (never derived from the seed, which
+// is printed in the report).
+std::string FreshPsk() {
+  std::random_device random;
+  std::string key;
+  for (std::size_t i = 0; i < kPskBytes; ++i) key.push_back(static_cast<char>(random() & 0xff));
+  return key;
+}
+
+// --keys: the vendor key, TLS CA, server certificate and device identity a device on the
+// network was provisioned with once. Its identity (and PSK identity) is the device id it was
+// given, the same in every session; attackers' "genuine" certificates come from that CA.
+Result<SessionKeys> MakeFixedKeys(const FixedKeys& fixed) {
+  OTASIM_TRY(auto rogue, crypto::PrivateKey::Generate(crypto::KeyAlg::kEd25519));
+  TlsMaterial tls{fixed.tls_ca_pem, fixed.server_cert_pem, fixed.server_key_pem,
+                  fixed.tls_ca_pem, fixed.device_id, FreshPsk()};
+  return SessionKeys{fixed.vendor, std::move(rogue), std::move(tls),
+                     crypto::IssuedCert{fixed.device_cert_pem, fixed.device_key_pem}, fixed.tls_ca};
+}
+
 Result<SessionKeys> MakeKeys(const std::string& device_id) {
   OTASIM_TRY(auto vendor, crypto::PrivateKey::Generate(crypto::KeyAlg::kEd25519));
   OTASIM_TRY(auto rogue, crypto::PrivateKey::Generate(crypto::KeyAlg::kEd25519));
@@ -62,11 +86,7 @@ Result<SessionKeys> MakeKeys(const std::string& device_id) {
   device_req.server = false;
   device_req.client = true;
   OTASIM_TRY(auto device, ca.Issue(device_req));
-  TlsMaterial tls{ca.cert_pem(), server.cert_pem, server.key_pem, ca.cert_pem(), device_id, {}};
-  // The DTLS pre-shared key: fresh per session, from the OS (never derived from the seed,
-  // which is printed in the report).
-  std::random_device random;
-  for (std::size_t i = 0; i < kPskBytes; ++i) tls.psk_key.push_back(static_cast<char>(random() & 0xff));
+  TlsMaterial tls{ca.cert_pem(), server.cert_pem, server.key_pem, ca.cert_pem(), device_id, FreshPsk()};
   return SessionKeys{std::move(vendor), std::move(rogue), std::move(tls), std::move(device),
                      std::make_shared<const crypto::CertificateAuthority>(std::move(ca))};
 }
@@ -80,9 +100,26 @@ void AppendDeviceLog(const std::filesystem::path& log, const std::string& headin
   if (!run.stderr_text.empty()) out << "--- stderr\n" << run.stderr_text;
   if (!run.stdout_text.empty()) out << "--- stdout\n" << run.stdout_text;
   if (!run.stdout_text.empty() && run.stdout_text.back() != '\n') out << '\n';
+  if (run.outcome) {
+    out << "--- outcome: " << *run.outcome << (run.reason.empty() ? "" : " (" + run.reason + ")")
+        << " \u2014 " << run.evidence << "\n";
+  }
+}
+
+// What the step's action came to, in words: the process, and what the adapter read from it.
+std::string DescribeRun(const target::VerbRun& run) {
+  std::string detail = run.process.Describe();
+  if (run.outcome) {
+    detail += "; " + *run.outcome + (run.reason.empty() ? "" : " (" + run.reason + ")") +
+              " by " + run.evidence;
+  }
+  return detail;
 }
 
 Outcome ClassifyCheck(const target::VerbRun& run, bool power_cut_planned) {
+  // An adapter that reads the client's outcome itself (log, report, exit-code rules) has
+  // decided already.
+  if (run.outcome) return ParseOutcome(*run.outcome).value_or(Outcome::kError);
   const auto& p = run.process;
   if (p.timed_out) return Outcome::kError;
   if (!p.exited) return power_cut_planned && p.signal == 9 ? Outcome::kPowerLost : Outcome::kError;
@@ -124,6 +161,7 @@ class Session {
  private:
   Status Prepare() {
     const auto* profile = run_.profile;
+    if (auto reason = RemoteSkipReason()) return Skip(*reason);
     // Verbs and faults the scenario needs, or a skip with the reason.
     for (const auto& step : spec_.steps) {
       if (step.action == Action::kBoot && !profile->Supports("boot")) {
@@ -135,7 +173,9 @@ class Session {
         }
       }
     }
-    if (ServerModelFor(protocol_).empty()) {
+    auto server_id = profile->servers.find(protocol_);
+    server_model_ = server_id != profile->servers.end() ? server_id->second : ServerModelFor(protocol_);
+    if (server_model_.empty()) {
       return MakeError(Errc::kUnsupported, "no server model for protocol " + protocol_);
     }
     if (protocol_ == "mqtt" && !run_.broker_for) {
@@ -143,6 +183,10 @@ class Session {
     }
     evidence_ = run_.out_dir / result_.evidence_dir;
     work_ = run_.work_root / SafeName(spec_.id + "@" + protocol_);
+    OTASIM_TRY(format_, CreateReleaseFormat());
+    if (!format_->CarriesRootDocuments() && NeedsRootDocuments()) {
+      return Skip("release format " + profile->release_format + " carries no root documents");
+    }
     std::error_code ec;
     std::filesystem::remove_all(work_, ec);
     std::filesystem::remove_all(evidence_, ec);
@@ -155,13 +199,22 @@ class Session {
         spec_.id + "@" + protocol_, StableHash(std::to_string(run_.seed)));
 
     // The device's credential (certificate CN, PSK identity) names this session too: unique.
-    OTASIM_TRY(SessionKeys keys, MakeKeys(BrokerUserFor(tag_)));
+    OTASIM_TRY(SessionKeys keys, run_.fixed_keys ? MakeFixedKeys(*run_.fixed_keys)
+                                                 : MakeKeys(BrokerUserFor(tag_)));
     keys_ = std::make_unique<SessionKeys>(std::move(keys));
+    // A device provisioned from a key directory keeps the id its certificate names.
+    device_id_ = run_.fixed_keys ? run_.fixed_keys->device_id : std::string(kDeviceId);
     OTASIM_TRY(ScenarioTrust trust, BuildScenarioTrust(spec_, keys_->vendor, keys_->rogue, start_time_));
     trust_ = std::make_unique<ScenarioTrust>(std::move(trust));
-    env_ = std::make_unique<SessionEnvironment>(protocol_, kDeviceId, work_, seed_base, keys_->tls,
+    env_ = std::make_unique<SessionEnvironment>(protocol_, device_id_, work_, seed_base, keys_->tls,
                                                 start_time_);
     env_->SetCertificateAuthority(keys_->ca);
+    if (!run_.listen_host.empty()) env_->SetBindAddress(run_.listen_host, run_.listen_port);
+    std::map<std::string, const crypto::PrivateKey*> manifest_keys = {{"vendor", &keys_->vendor},
+                                                                      {"rogue", &keys_->rogue}};
+    for (const auto& [name, key] : trust_->keys) manifest_keys.emplace(name, &key);
+    env_->SetFormatContext(std::make_unique<SigningIdentities>(std::move(manifest_keys)));
+    env_->SetReleaseFormat(std::move(format_));
     env_->timeline().Add("harness", "session-start",
                          {{"scenario", spec_.id}, {"protocol", protocol_}, {"seed", run_.seed},
                           {"start_time", FormatRfc3339(start_time_)}});
@@ -189,11 +242,15 @@ class Session {
       broker_password = access.device_password;
       env_->SetBroker(std::move(access));
     }
+    // The profile's server parameters, under the scenario's own.
     std::map<std::string, std::string> server_params;
     if (auto it = spec_.server_params.find(protocol_); it != spec_.server_params.end()) {
       server_params = it->second;
     }
-    OTASIM_TRY(server_, run_.registry->CreateServer(ServerModelFor(protocol_), server_params,
+    if (auto it = profile->server_params.find(protocol_); it != profile->server_params.end()) {
+      for (const auto& [name, value] : it->second) server_params.try_emplace(name, value);
+    }
+    OTASIM_TRY(server_, run_.registry->CreateServer(server_model_, server_params,
                                                     "session " + spec_.id));
     OTASIM_TRY(nlohmann::json endpoint, server_->Start(*env_));
     server_started_ = true;
@@ -210,10 +267,19 @@ class Session {
     OTASIM_CHECK(WriteFileAtomic(dev / "vendor.pub.pem", keys_->vendor.Public().ToPem()));
     const bool root_anchor = !trust_->provisioned_root.empty();  // `trust: root`
     if (root_anchor) OTASIM_CHECK(WriteFileAtomic(dev / "root.json", trust_->provisioned_root));
+    // A client that takes another release format verifies with that format's anchor (SWUpdate:
+    // the code-signing certificate); otasim's own format keeps the files above.
+    std::string trust_anchor = (dev / (root_anchor ? "root.json" : "vendor.pub.pem")).string();
+    if (profile->release_format != "format.native") {
+      OTASIM_TRY(std::string anchor_pem,
+                 env_->release_format()->TrustAnchorPem(*env_->format_context()));
+      OTASIM_CHECK(WriteFileAtomic(dev / "trust_anchor.pem", anchor_pem));
+      trust_anchor = (dev / "trust_anchor.pem").string();
+    }
     const Release* initial = env_->FindRelease(spec_.initial_release);
     config_ = {
         {"contract", "otasim-target/1"},
-        {"device_id", kDeviceId},
+        {"device_id", device_id_},
         {"vendor_id", kVendorId},
         {"class_id", kClassId},
         {"protocol", protocol_},
@@ -221,7 +287,7 @@ class Session {
         {"tls", {{"ca_file", (dev / "ca.pem").string()},
                  {"client_cert", (dev / "device.pem").string()},
                  {"client_key", (dev / "device.key").string()}}},
-        {"trust_anchors", {(dev / (root_anchor ? "root.json" : "vendor.pub.pem")).string()}},
+        {"trust_anchors", {trust_anchor}},
         {"limits", {{"max_image_bytes", 64ull << 20}, {"timeout_ms", 3000}, {"poll_interval_ms", 500},
                     // Slow retrieval: a tight window keeps the trickle scenarios short.
                     {"min_bytes_per_second", 1024}, {"rate_window_ms", 1000}}},
@@ -231,9 +297,18 @@ class Session {
           {"image", initial->image_path.string()}}}};
     OTASIM_CHECK(WriteConfig());
 
-    target_ = std::make_unique<target::ContractTarget>(*run_.profile, run_.target_values,
-                                                       dev / "state", dev / "config.json",
-                                                       work_ / "scratch");
+    if (profile->adapter == "remote") {
+      OTASIM_TRY(target_, MakeRemoteTarget());
+    } else if (profile->adapter == "template") {
+      target_ = std::make_unique<target::TemplateTarget>(*profile, run_.target_values,
+                                                         dev / "state", dev / "config.json",
+                                                         work_ / "scratch");
+    } else {
+      target_ = std::make_unique<target::ContractTarget>(*profile, run_.target_values,
+                                                         dev / "state", dev / "config.json",
+                                                         work_ / "scratch");
+    }
+    target_->SetSessionFacts(config_, env_->releases());
     OTASIM_TRY(target::VerbRun provision, target_->Provision());
     AppendDeviceLog(evidence_ / "device.log", "provision", provision);
     env_->timeline().Add("device", "provision", {{"result", provision.process.Describe()}});
@@ -271,8 +346,78 @@ class Session {
     return protocol == "mqtt" ? run_.broker_ca_pem : keys_->tls.ca_cert;
   }
 
+  // The device's configuration; the adapter learns every change before the next verb.
   Status WriteConfig() {
-    return WriteFileAtomic(work_ / "device" / "config.json", config_.dump(2));
+    OTASIM_CHECK(WriteFileAtomic(work_ / "device" / "config.json", config_.dump(2)));
+    if (target_) target_->SetSessionFacts(config_, env_->releases());
+    return {};
+  }
+
+  // The session's release format, from the profile (default format.native); its parameters
+  // may name the device's directories.
+  Result<std::unique_ptr<ReleaseFormat>> CreateReleaseFormat() const {
+    const auto& profile = *run_.profile;
+    target::TemplateMap values = run_.target_values;
+    values.merge(target::SessionDirValues(work_ / "device" / "state", work_ / "scratch",
+                                          work_ / "device" / "config.json"));
+    std::map<std::string, std::string> params;
+    for (const auto& [name, text] : profile.release_format_params) {
+      auto expanded = target::ExpandTemplate(text, values);
+      if (!expanded) {
+        return expanded.error().WithContext(profile.file.string() + ": release_format.params." + name);
+      }
+      params[name] = *expanded;
+    }
+    return run_.registry->CreateFormat(profile.release_format, params,
+                                       "target profile " + profile.file.string());
+  }
+
+  // `trust: root`, or a release that carries root updates.
+  bool NeedsRootDocuments() const {
+    if (spec_.trust == "root") return true;
+    for (const auto& [name, release] : spec_.releases) {
+      if (!release.root_updates.empty()) return true;
+    }
+    return false;
+  }
+
+  // A device on the network runs on its own clock: a scenario that moves the device's clock
+  // cannot be played with it.
+  std::optional<std::string> RemoteSkipReason() const {
+    if (run_.profile->adapter != "remote") return std::nullopt;
+    for (const auto& step : spec_.steps) {
+      auto offset = ParseOffset(step.clock);
+      if (offset && offset->count() != 0) {
+        return "step '" + step.name + "' moves the device's clock (" + step.clock +
+               "), and a remote device keeps its own";
+      }
+    }
+    return std::nullopt;
+  }
+
+  // How long a check may take: the step's deadline, or for a remote device the profile's
+  // check timeout when it has one (a device that polls seldom).
+  std::chrono::milliseconds CheckDeadline(const StepSpec& spec) const {
+    const auto& profile = *run_.profile;
+    if (profile.adapter == "remote" && profile.timeouts.count("check")) return profile.Timeout("check");
+    return spec.timeout;
+  }
+
+  // The provisioning bundle of the remote device (the session's files and a configuration
+  // naming them), and the adapter that waits for the device.
+  Result<std::unique_ptr<target::DeviceAdapter>> MakeRemoteTarget() {
+    const std::filesystem::path bundle_dir =
+        run_.remote_bundle_dir.empty() ? run_.out_dir / "remote" / "bundle" : run_.remote_bundle_dir;
+    OTASIM_TRY(nlohmann::json bundle, WriteRemoteBundle(config_, bundle_dir));
+    target::TemplateMap values = target::ConfigValues(bundle, env_->releases());
+    values["bundle_dir"] = bundle_dir.string();
+    values["config_file"] = (bundle_dir / "config.json").string();
+    values["scenario"] = spec_.id;
+    for (const auto& [name, value] : run_.target_values) values.try_emplace(name, value);
+    env_->timeline().Add("harness", "remote-bundle",
+                         {{"dir", bundle_dir.string()}, {"reset", run_.remote_reset}});
+    return std::unique_ptr<target::DeviceAdapter>(std::make_unique<target::RemoteTarget>(
+        *run_.profile, std::move(values), run_.remote_reset, work_ / "scratch"));
   }
 
   Result<nlohmann::json> ObserveState(const std::string& when) {
@@ -291,6 +436,7 @@ class Session {
       result_.steps.push_back(std::move(step));
       if (stop) break;  // the device's state is unknown: later steps would judge noise
     }
+    if (!remote_skip_.empty()) return Skip(remote_skip_);
     return {};
   }
 
@@ -346,7 +492,12 @@ class Session {
     TransportWrap transport(*env_, active, config_["endpoints"][protocol_]);
     OTASIM_TRY(TransportEndpoint genuine, GenuineEndpoint(protocol_, config_["endpoints"][protocol_],
                                                           GenuineCaFor(protocol_)));
-    OTASIM_CHECK(transport.Wrap(genuine));
+    OTASIM_TRY(bool wrapped, transport.Wrap(genuine));
+    if (wrapped && run_.profile->adapter == "remote") {
+      remote_skip_ = "an on-path attacker needs the device pointed at its proxy, and a remote "
+                     "device keeps the endpoint of its bundle";
+      return MakeError(Errc::kUnsupported, remote_skip_);
+    }
     std::optional<PowerCut> cut;
     for (auto& fault : faults) {
       OTASIM_CHECK(fault->Prepare(*env_));
@@ -360,11 +511,19 @@ class Session {
     StepObservation seen;
     seen.state_before = state_;
     const std::string heading = "step " + std::to_string(index) + " (" + spec.name + ")";
+    nlohmann::json adapter_evidence;  // what the adapter read the outcome from, if it did
     if (spec.action == Action::kCheck) {
-      OTASIM_TRY(target::VerbRun run, target_->Check(spec.timeout, cut));
+      target::CheckWatch watch;
+      watch.reports = [this, first_report] { return env_->ReportsSince(first_report); };
+      watch.exchanges = [this, first_exchange] { return env_->ExchangesSince(first_exchange); };
+      OTASIM_TRY(target::VerbRun run, target_->Check(CheckDeadline(spec), cut, watch));
+      // A device on the network keeps polling: offer nothing more until the next step, so that
+      // it cannot install or report twice within this one.
+      if (run_.profile->adapter == "remote") env_->BeginStep(index, nullptr, {}, device_now);
       AppendDeviceLog(evidence_ / "device.log", heading, run);
       seen.outcome = ClassifyCheck(run, cut.has_value());
-      seen.outcome_detail = run.process.Describe();
+      seen.outcome_detail = DescribeRun(run);
+      if (run.outcome) adapter_evidence = {{"reason", run.reason}, {"evidence", run.evidence}};
       if (cut) {
         env_->timeline().Add("fault", "power-cut",
                              {{"stage", cut->stage}, {"percent", cut->percent},
@@ -386,9 +545,10 @@ class Session {
       seen.outcome = Outcome::kNoUpdate;
       seen.outcome_detail = "no action";
     }
-    env_->timeline().Add("device", step.action,
-                         {{"step", index}, {"outcome", OutcomeName(seen.outcome)},
-                          {"detail", seen.outcome_detail}});
+    nlohmann::json observed = {{"step", index}, {"outcome", OutcomeName(seen.outcome)},
+                               {"detail", seen.outcome_detail}};
+    if (!adapter_evidence.is_null()) observed.update(adapter_evidence);
+    env_->timeline().Add("device", step.action, observed);
     transport.Stop();  // the device has exited: proxies close their connections to the server
     if (Status idle = server_->WaitIdle(std::chrono::seconds(10)); !idle) {
       return idle.error().WithContext("waiting for the server to finish the step's responses");
@@ -468,15 +628,19 @@ class Session {
   const std::string tag_;
   ScenarioResult result_;
   bool skip_ = false;
+  std::string remote_skip_;  // a step a remote device cannot take part in
   std::filesystem::path evidence_;
   std::filesystem::path work_;
   SysTime start_time_{};
   std::unique_ptr<SessionKeys> keys_;
+  std::string device_id_;
   std::unique_ptr<ScenarioTrust> trust_;
   std::unique_ptr<SessionEnvironment> env_;
   std::unique_ptr<UpdateServerModel> server_;
   bool server_started_ = false;
-  std::unique_ptr<target::ContractTarget> target_;
+  std::string server_model_;
+  std::unique_ptr<ReleaseFormat> format_;  // until the environment takes it
+  std::unique_ptr<target::DeviceAdapter> target_;
   nlohmann::json config_;
   nlohmann::json state_;
   std::atomic<bool> hook_abandoned_{false};  // set from server threads too

@@ -69,6 +69,19 @@ class SessionEnvironment final : public ServerEnvironment {
   void RecordExchange(Exchange exchange) override;
   void RecordStatus(StatusReport report) override;
   void RecordServedManifest(const std::string& envelope) override;
+  ReleaseFormat* release_format() override { return release_format_.get(); }
+  FormatContext* format_context() override { return format_context_.get(); }
+  // The device's release format and the identities to render it with (before the server
+  // starts; none: the native manifest + image pair).
+  void SetReleaseFormat(std::unique_ptr<ReleaseFormat> format) { release_format_ = std::move(format); }
+  void SetFormatContext(std::unique_ptr<FormatContext> context) { format_context_ = std::move(context); }
+  std::string bind_host() const override { return bind_host_; }
+  std::uint16_t bind_port() const override { return bind_port_; }
+  // `otasim run --listen HOST:PORT`: a device on the network (before the server starts).
+  void SetBindAddress(std::string host, std::uint16_t port) {
+    bind_host_ = std::move(host);
+    bind_port_ = port;
+  }
 
  private:
   const std::string protocol_;
@@ -92,6 +105,10 @@ class SessionEnvironment final : public ServerEnvironment {
   std::unique_ptr<capture::FileCapture> capture_;  // kept after StopCapture: late calls are ignored
   std::shared_ptr<const crypto::CertificateAuthority> genuine_ca_;
   std::optional<crypto::CertificateAuthority> rogue_ca_;  // made on first use, under mutex_
+  std::unique_ptr<ReleaseFormat> release_format_;
+  std::unique_ptr<FormatContext> format_context_;
+  std::string bind_host_ = "127.0.0.1";
+  std::uint16_t bind_port_ = 0;  // 0: a free port
 };
 
 // FNV-1a: stable across builds and platforms, unlike std::hash.

@@ -4,16 +4,6 @@
 
 namespace otasim::target {
 
-std::map<std::string, std::string> TemplateValues(const TargetProfile& profile,
-                                                  const Params& params,
-                                                  const std::filesystem::path& bin_dir) {
-  std::map<std::string, std::string> values = params.values();
-  for (const auto& spec : profile.params) values.try_emplace(spec.name, "");  // optional, unset
-  values["bin_dir"] = bin_dir.string();
-  values["profile_dir"] = profile.file.parent_path().string();
-  return values;
-}
-
 ContractTarget::ContractTarget(const TargetProfile& profile,
                                std::map<std::string, std::string> values,
                                std::filesystem::path state_dir, std::filesystem::path config_file,
@@ -51,7 +41,9 @@ Result<VerbRun> ContractTarget::Run(const std::string& verb, bool with_config,
   spec.timeout = timeout;
   spec.extra_env = std::move(env);
   OTASIM_TRY(ProcessResult process, RunProcess(spec));
-  VerbRun run{verb, process, "", ""};
+  VerbRun run;
+  run.verb = verb;
+  run.process = process;
   auto out = ReadFile(spec.stdout_file, 1u << 20);
   auto err = ReadFile(spec.stderr_file, 1u << 20);
   run.stdout_text = out ? *out : "(output larger than 1 MiB or unreadable)";
@@ -67,7 +59,7 @@ Result<VerbRun> ContractTarget::Provision() {
 }
 
 Result<VerbRun> ContractTarget::Check(std::chrono::milliseconds timeout,
-                                      const std::optional<PowerCut>& cut) {
+                                      const std::optional<PowerCut>& cut, const CheckWatch&) {
   std::map<std::string, std::string> env;
   if (cut) {
     if (profile_.power_cut != "env") {

@@ -10,31 +10,30 @@
 
 #include "otasim/fault.hpp"
 #include "otasim/params.hpp"
+#include "target/device_adapter.hpp"
 #include "target/process.hpp"
 #include "target/profile.hpp"
+#include "target/template_values.hpp"
 
 namespace otasim::target {
 
-struct VerbRun {
-  std::string verb;
-  ProcessResult process;
-  std::string stdout_text;  // at most 1 MiB kept
-  std::string stderr_text;  // at most 1 MiB kept
-};
-
-class ContractTarget {
+class ContractTarget final : public DeviceAdapter {
  public:
   // `values`: template values ({bin_dir}, {profile_dir}, the profile's parameters).
   ContractTarget(const TargetProfile& profile, std::map<std::string, std::string> values,
                  std::filesystem::path state_dir, std::filesystem::path config_file,
                  std::filesystem::path scratch_dir);
 
-  const TargetProfile& profile() const { return profile_; }
-  Result<VerbRun> Provision();
-  Result<VerbRun> Check(std::chrono::milliseconds timeout, const std::optional<PowerCut>& cut);
-  Result<VerbRun> Boot();
+  const TargetProfile& profile() const override { return profile_; }
+  // The program reads everything from its configuration file.
+  void SetSessionFacts(const nlohmann::json&, const std::map<std::string, Release>&) override {}
+  Result<VerbRun> Provision() override;
+  // The program exits when the check is done: `watch` is not needed.
+  Result<VerbRun> Check(std::chrono::milliseconds timeout, const std::optional<PowerCut>& cut,
+                        const CheckWatch& watch) override;
+  Result<VerbRun> Boot() override;
   // Runs `state` and parses its JSON (kProtocol when the output is not one JSON object).
-  Result<nlohmann::json> State(VerbRun* run = nullptr);
+  Result<nlohmann::json> State(VerbRun* run = nullptr) override;
 
  private:
   Result<VerbRun> Run(const std::string& verb, bool with_config, std::chrono::milliseconds timeout,
@@ -47,11 +46,5 @@ class ContractTarget {
   std::filesystem::path scratch_dir_;
   int runs_ = 0;
 };
-
-// Template values for a profile: bin_dir, profile_dir and every bound parameter
-// (lists joined with commas).
-std::map<std::string, std::string> TemplateValues(const TargetProfile& profile,
-                                                  const Params& params,
-                                                  const std::filesystem::path& bin_dir);
 
 }  // namespace otasim::target

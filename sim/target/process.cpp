@@ -18,6 +18,7 @@ namespace otasim::target {
 
 std::string ProcessResult::Describe() const {
   if (timed_out) return "timed out after " + std::to_string(duration_ms) + " ms (killed)";
+  if (stopped) return "stopped by otasim after " + std::to_string(duration_ms) + " ms";
   if (exited) return "exit " + std::to_string(exit_code);
   return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
 }
@@ -76,6 +77,9 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   const std::string err = spec.stderr_file.empty() ? "/dev/null" : spec.stderr_file.string();
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // Nothing else of otasim's: Asio's sockets are not close-on-exec, and a daemon the device
+  // starts (a remote device's reset command) would keep the session's server port bound.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
@@ -97,8 +101,27 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   }
 
   ProcessResult result;
-  if (!WaitForExit(pid, start + spec.timeout)) {
-    result.timed_out = true;
+  auto deadline = start + spec.timeout;
+  if (spec.stop_when) {
+    // A daemon: look at the condition every 100 ms until it exits, holds, or time runs out.
+    bool exited = false;
+    while (!exited && std::chrono::steady_clock::now() < deadline) {
+      exited = WaitForExit(pid, std::min(deadline, std::chrono::steady_clock::now() +
+                                                       std::chrono::milliseconds(100)));
+      if (!exited && spec.stop_when()) {
+        result.stopped = true;
+        break;
+      }
+    }
+    if (!exited) {
+      result.timed_out = !result.stopped;
+      kill(-pid, SIGTERM);
+      exited = WaitForExit(pid, std::chrono::steady_clock::now() + spec.stop_grace);
+      deadline = std::chrono::steady_clock::now();  // still running: SIGKILL now
+    }
+  }
+  if (!WaitForExit(pid, deadline)) {
+    result.timed_out = !result.stopped;
     kill(-pid, SIGKILL);
     // SIGKILL cannot be ignored, so this wait is short; bound it anyway.
     if (!WaitForExit(pid, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ struct ProcessSpec {
   std::filesystem::path stdout_file;  // truncated
   std::filesystem::path stderr_file;  // truncated
   std::chrono::milliseconds timeout{30000};
+  // A daemon: polled while it runs; once this returns true, or at the timeout, the group gets
+  // SIGTERM, then SIGKILL after `stop_grace`. Unset: SIGKILL at the timeout.
+  std::function<bool()> stop_when;
+  std::chrono::milliseconds stop_grace{2000};
 };
 
 struct ProcessResult {
@@ -26,8 +31,9 @@ struct ProcessResult {
   int exit_code = -1;
   int signal = 0;        // ended by this signal
   bool timed_out = false;  // killed by the harness at the deadline
+  bool stopped = false;    // a daemon stopped by the harness because its stop_when held
   std::int64_t duration_ms = 0;
-  std::string Describe() const;  // "exit 20", "killed by signal 9", "timed out after 30000 ms"
+  std::string Describe() const;  // "exit 20", "killed by signal 9", "timed out after 30000 ms", "stopped after 1200 ms"
 };
 
 // kIo when the program cannot be started (not found, not executable).

@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const route::Route chosen = route::RouteOf(request->method, request->target, "dev-0001");
   switch (chosen.resource) {
     case route::Resource::kImage:
+    case route::Resource::kArtifact:
       if (auto range = request->Header("range")) (void)route::ParseOpenRange(*range);
       break;
     case route::Resource::kStatus:

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "client.hpp"
+#include "crypto/cms.hpp"
 #include "otasim/files.hpp"
 #include "otasim/manifest.hpp"
 #include "plugin_host/builtin_plugins.hpp"
@@ -23,7 +24,50 @@ crypto::PrivateKey NewEd25519Key() {
   return OrThrow(crypto::PrivateKey::Generate(crypto::KeyAlg::kEd25519), "generating a key");
 }
 
+// Code-signing identities for "vendor" and "rogue", made once; an envelope's signer is the one
+// of the two manifest keys that verifies it.
+class FakeFormatContext final : public FormatContext {
+ public:
+  explicit FakeFormatContext(FakeEnv& env) : env_(env) {}
+
+  Result<SigningIdentity> SignerOf(const std::string& envelope) override {
+    auto parsed = manifest::ParseEnvelope(envelope);
+    if (!parsed.ok()) return MakeError(Errc::kSignature, "envelope does not parse");
+    const crypto::PublicKey vendor[] = {env_.vendor_key().Public()};
+    if (manifest::Verify(parsed.value(), vendor).ok()) return Identity("vendor");
+    OTASIM_TRY(crypto::PrivateKey rogue_key, env_.RogueSigningKey());
+    const crypto::PublicKey rogue[] = {rogue_key.Public()};
+    if (manifest::Verify(parsed.value(), rogue).ok()) return Identity("rogue");
+    return MakeError(Errc::kSignature, "signed by no key of the session");
+  }
+
+  Result<SigningIdentity> Identity(std::string_view key_name) override {
+    std::lock_guard lock(mutex_);
+    auto it = identities_.find(std::string(key_name));
+    if (it != identities_.end()) return it->second;
+    OTASIM_TRY(crypto::IssuedCert made, crypto::MakeCodeSigningIdentity("test " + std::string(key_name)));
+    SigningIdentity identity{std::string(key_name), made.cert_pem, made.key_pem};
+    identities_.emplace(identity.name, identity);
+    return identity;
+  }
+
+  Result<std::string> PublicKeyPem(std::string_view key_name) override {
+    if (key_name != "vendor") return MakeError(Errc::kNotFound, "no key " + std::string(key_name));
+    return env_.vendor_key().Public().ToPem();
+  }
+
+ private:
+  FakeEnv& env_;
+  std::mutex mutex_;
+  std::map<std::string, SigningIdentity> identities_;
+};
+
 }  // namespace
+
+void FakeEnv::SetReleaseFormat(std::unique_ptr<ReleaseFormat> format) {
+  format_ = std::move(format);
+  format_context_ = std::make_unique<FakeFormatContext>(*this);
+}
 
 FakeEnv::FakeEnv(FakeEnvOptions options)
     : options_(options), vendor_key_(NewEd25519Key()) {
@@ -188,6 +232,9 @@ class CollectingRegistrar final : public Registrar {
   void AddServer(TypeInfo info, ServerFactory factory) override {
     Add(std::move(info)).server = std::move(factory);
   }
+  void AddFormat(TypeInfo info, FormatFactory factory) override {
+    Add(std::move(info)).format = std::move(factory);
+  }
 
  private:
   PluginCatalog::Entry& Add(TypeInfo info) {
@@ -257,6 +304,14 @@ Result<std::unique_ptr<UpdateServerModel>> PluginCatalog::MakeServer(
   const Entry& entry = entries_.at(id);
   if (!entry.server) return MakeError(Errc::kInvalidArgument, id + " is not a server model");
   return entry.server(params);
+}
+
+Result<std::unique_ptr<ReleaseFormat>> PluginCatalog::MakeFormat(
+    const std::string& id, const std::map<std::string, std::string>& raw) const {
+  OTASIM_TRY(Params params, Bind(id, raw));
+  const Entry& entry = entries_.at(id);
+  if (!entry.format) return MakeError(Errc::kInvalidArgument, id + " is not a release format");
+  return entry.format(params);
 }
 
 // ---- MqttFakeDevice ----------------------------------------------------------------------

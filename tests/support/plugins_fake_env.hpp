@@ -86,9 +86,17 @@ class FakeEnv final : public ServerEnvironment {
   void RecordExchange(Exchange exchange) override;
   void RecordStatus(StatusReport report) override;
   void RecordServedManifest(const std::string& envelope) override;
+  ReleaseFormat* release_format() override { return format_.get(); }
+  FormatContext* format_context() override { return format_context_.get(); }
+
+  // Serves single-file releases in `format` (format.swu), signed with code-signing identities
+  // that stand for the vendor key and the rogue key.
+  void SetReleaseFormat(std::unique_ptr<ReleaseFormat> format);
 
  private:
   FakeEnvOptions options_;
+  std::unique_ptr<ReleaseFormat> format_;
+  std::unique_ptr<FormatContext> format_context_;
   TempDir dir_{"otasim-plugins"};  // images and manifests; removed with the environment
   crypto::PrivateKey vendor_key_;
   std::optional<crypto::PrivateKey> rogue_key_;
@@ -121,12 +129,15 @@ class PluginCatalog {
       const std::string& id, const std::map<std::string, std::string>& raw = {}) const;
   Result<std::unique_ptr<UpdateServerModel>> MakeServer(
       const std::string& id, const std::map<std::string, std::string>& raw = {}) const;
+  Result<std::unique_ptr<ReleaseFormat>> MakeFormat(
+      const std::string& id, const std::map<std::string, std::string>& raw = {}) const;
 
   struct Entry {
     TypeInfo info;
     AttackerFactory attacker;
     FaultFactory fault;
     ServerFactory server;
+    FormatFactory format;
   };
 
  private:

@@ -14,7 +14,9 @@ namespace {
 class Interrupt final : public Attacker {
  public:
   explicit Interrupt(const Params& params)
-      : at_(params.GetPercent("at")), times_(params.GetInt("times")) {
+      : at_(params.GetPercent("at")),
+        times_(params.GetInt("times")),
+        cut_retries_(params.GetString("retries") == "cut") {
     if (params.Has("after")) after_ = params.GetBytes("after");
   }
 
@@ -33,7 +35,15 @@ class Interrupt final : public Attacker {
                        {.name = "times",
                         .type = ParamType::kInt,
                         .default_value = "1",
-                        .help = "how many image responses are cut before the rest pass"}},
+                        .help = "how many image responses are cut before the rest pass"},
+                       {.name = "retries",
+                        .type = ParamType::kEnum,
+                        .default_value = "pass",
+                        .help = "the image requests after those `times` in this step: pass (the "
+                                "network recovered) or cut (each at once: the link stays down "
+                                "for this attempt, so a client that retries within one run, as "
+                                "SWUpdate's downloader does, still sees the attempt fail)",
+                        .choices = {"pass", "cut"}}},
             .threats = {"interruption", "network-failure"}};
   }
 
@@ -45,7 +55,13 @@ class Interrupt final : public Attacker {
       std::lock_guard lock(mutex_);
       seen = seen_++;
     }
-    if (seen >= times_) return {};
+    if (seen >= times_ && !cut_retries_) return {};
+    if (seen >= times_) {
+      delivery.cut_after = 0;
+      session.timeline().Add("attacker", "interrupt-retry-cut",
+                             {{"offset", delivery.offset}, {"request_index", request.index}});
+      return {};
+    }
     std::uint64_t cut = after_ ? *after_ : CutAtPercent(delivery);
     delivery.cut_after = cut;
     session.timeline().Add("attacker", "interrupt",
@@ -67,6 +83,7 @@ class Interrupt final : public Attacker {
   std::optional<std::uint64_t> after_;
   double at_;
   std::int64_t times_;
+  bool cut_retries_;
   std::mutex mutex_;
   std::int64_t seen_ = 0;
 };

@@ -101,8 +101,8 @@ class CoapPoll final : public UpdateServerModel {
     if (server_) return MakeError(Errc::kInvalidArgument, "server.coap-poll: already started");
     if (config_error_) return config_error_->WithContext("server.coap-poll");
     coap::ServerOptions options;
-    options.bind_address = "127.0.0.1";
-    options.port = 0;
+    options.bind_address = env.bind_host();
+    options.port = env.bind_port();
     options.block_szx = block_szx_;
     const TlsMaterial& tls = env.tls();
     if (security_ == "cert") {

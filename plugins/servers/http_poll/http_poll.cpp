@@ -21,6 +21,7 @@
 #include "http_capture.hpp"
 #include "route.hpp"
 
+#include "common/artifact_delivery.hpp"
 #include "common/status_report.hpp"
 #include "common/trickle.hpp"
 #include "http_server.hpp"
@@ -70,8 +71,8 @@ class HttpPoll final : public UpdateServerModel {
     if (server_) return MakeError(Errc::kInvalidArgument, "server.http-poll: already started");
     env_ = &env;
     http::ServerOptions options;
-    options.bind_address = "127.0.0.1";
-    options.port = 0;
+    options.bind_address = env.bind_host();
+    options.port = env.bind_port();
     options.io_timeout = io_timeout_;
     if (env.UseTls()) {
       const TlsMaterial& tls = env.tls();
@@ -88,7 +89,11 @@ class HttpPoll final : public UpdateServerModel {
     server_ = std::move(server).value();
     std::string base_url = server_->BaseUrl() + "/" + std::string(env.device_id());
     env.timeline().Add("server", "started", {{"protocol", "http"}, {"base_url", base_url}});
-    return nlohmann::json{{"base_url", base_url}};
+    nlohmann::json endpoint{{"base_url", base_url}};
+    if (env.release_format() != nullptr && env.release_format()->SingleFile()) {
+      endpoint["artifact_url"] = base_url + "/release";
+    }
+    return endpoint;
   }
 
   Status WaitIdle(std::chrono::milliseconds timeout) override {
@@ -132,6 +137,10 @@ class HttpPoll final : public UpdateServerModel {
         case http_poll::Resource::kStatus:
           exchange.kind = "status";
           return ReceiveStatus(request, exchange);
+        case http_poll::Resource::kArtifact:
+          // A GET counts for image_requests, resumed and extra bytes; a HEAD fetches nothing.
+          exchange.kind = request.method == "HEAD" ? "other" : "image";
+          return ServeArtifact(request, exchange);
         case http_poll::Resource::kOther:
           break;
       }
@@ -241,6 +250,73 @@ class HttpPoll final : public UpdateServerModel {
                   });
   }
 
+  // A single-file release (a .swu): the step's envelope and image through the attackers,
+  // rendered by the device's release format, with Range resume over the whole file. The
+  // exchange records image bytes (common/artifact_delivery.hpp), the timeline file bytes.
+  http::Response ServeArtifact(const http::Request& request, Exchange exchange) {
+    std::optional<std::uint64_t> range;
+    if (auto header = request.Header("range")) range = http_poll::ParseOpenRange(*header);
+    const bool head_only = request.method == "HEAD";
+    ArtifactRequest asked{.protocol = "http",
+                          .index = head_only ? image_requests_.load() : image_requests_++,
+                          .range_start = range.value_or(0),
+                          .head_only = head_only};
+    auto delivered = DeliverArtifact(*env_, asked);
+    if (!delivered) {
+      env_->timeline().Add("attacker", "error", {{"hook", "artifact"}, {"error", delivered.error().What()}});
+      return Finish(std::move(exchange), http::Response::Text(500, "attacker or format error\n"));
+    }
+    if (!delivered->has_value()) {
+      env_->timeline().Add("server", "artifact-none", {{"request_index", asked.index}});
+      return NotFound(std::move(exchange));
+    }
+    auto artifact = std::make_shared<ArtifactResponse>(std::move(**delivered));
+    exchange.release = artifact->release->name;
+    exchange.range_start = artifact->image_offset;
+    if (range && artifact->offset >= artifact->file_length) {
+      http::Response response = http::Response::Text(416, "");
+      response.headers["content-range"] = "bytes */" + std::to_string(artifact->file_length);
+      return Finish(std::move(exchange), std::move(response));
+    }
+    if (!artifact->redirect_url.empty()) return Redirect(artifact->redirect_url, std::move(exchange));
+
+    ImageDelivery pacing;  // trickle is applied to the whole file body
+    pacing.source = std::move(artifact->body);
+    pacing.trickle_bytes_per_second = artifact->trickle_bytes_per_second;
+    const bool trickled = ApplyTrickle(pacing);
+
+    http::Response response;
+    response.status = range ? 206 : 200;
+    response.headers["content-type"] = artifact->content_type;
+    response.headers["content-disposition"] = "attachment; filename=\"" + artifact->file_name + "\"";
+    response.headers["accept-ranges"] = "bytes";
+    if (range) {
+      response.headers["content-range"] = "bytes " + std::to_string(artifact->offset) + "-" +
+                                          std::to_string(artifact->file_length - 1) + "/" +
+                                          std::to_string(artifact->file_length);
+    }
+    if (artifact->close_delimited) {
+      response.stream = std::make_unique<UnsizedSource>(std::move(pacing.source));
+    } else {
+      response.stream = std::move(pacing.source);
+      response.declared_length = artifact->declared_length;
+    }
+    response.cut_after = artifact->cut_after;
+    ServerEnvironment* env = env_;
+    return Finish(std::move(exchange), std::move(response),
+                  [env, artifact, trickled](Exchange& done, const http::BodyOutcome& outcome) {
+                    done.bytes_sent = ImageBytesSent(*artifact, outcome.bytes_written);
+                    nlohmann::json details = {{"release", done.release},
+                                              {"file", artifact->file_name},
+                                              {"offset", artifact->offset},
+                                              {"bytes", outcome.bytes_written},
+                                              {"end", done.end}};
+                    if (trickled) details["trickle_bytes_per_second"] = artifact->trickle_bytes_per_second;
+                    if (!outcome.detail.empty()) details["detail"] = outcome.detail;
+                    env->timeline().Add("server", "image-served", std::move(details));
+                  });
+  }
+
   // An attacker pointed the image elsewhere: 302 to it, body-less.
   http::Response Redirect(const std::string& location, Exchange exchange) {
     env_->timeline().Add("server", "image-redirected",
@@ -286,7 +362,8 @@ class HttpPoll final : public UpdateServerModel {
     return Finish(std::move(exchange), http::Response::Text(500, "attacker error\n"));
   }
 
-  using OnEnd = std::function<void(const Exchange&, const http::BodyOutcome&)>;
+  // May adjust the exchange before it is recorded (an artifact counts image bytes).
+  using OnEnd = std::function<void(Exchange&, const http::BodyOutcome&)>;
 
   // Every response is recorded once, when it has ended, with the bytes actually sent; until
   // then it counts as in flight for WaitIdle.

@@ -16,6 +16,7 @@ Route RouteOf(std::string_view method, std::string_view target, std::string_view
     return {Resource::kImage, std::string(resource.substr(kImagesPrefix.size()))};
   }
   if (resource == "status" && method == "POST") return {Resource::kStatus, {}};
+  if (resource == "release" && (method == "GET" || method == "HEAD")) return {Resource::kArtifact, {}};
   return {};
 }
 

@@ -9,15 +9,16 @@
 
 namespace otasim::servers::http_poll {
 
-enum class Resource { kManifest, kImage, kStatus, kOther };
+enum class Resource { kManifest, kImage, kStatus, kArtifact, kOther };
 
 struct Route {
   Resource resource = Resource::kOther;
   std::string image_file;  // kImage: "v2.bin" (not yet checked against the releases)
 };
 
-// GET /{device}/manifest, GET /{device}/images/{file}, POST /{device}/status; the query is
-// ignored. Anything else is kOther (answered 404).
+// GET /{device}/manifest, GET /{device}/images/{file}, POST /{device}/status, GET or HEAD
+// /{device}/release (a single-file release, e.g. a .swu); the query is ignored. Anything
+// else is kOther (answered 404).
 Route RouteOf(std::string_view method, std::string_view target, std::string_view device_id);
 
 // "bytes=N-" only: other Range forms are nullopt, and the whole image is served, as HTTP allows.

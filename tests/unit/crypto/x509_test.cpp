@@ -173,6 +173,31 @@ BOOST_AUTO_TEST_CASE(foreign_and_self_signed_certs_do_not_verify) {
   BOOST_TEST(c::PrivateKey::FromPem(self_signed->key_pem).ok());
 }
 
+BOOST_AUTO_TEST_CASE(a_ca_kept_on_disk_issues_leaves_that_verify_against_its_certificate) {
+  TempDir dir("otasim-x509-test");
+  const auto ca = MakeCa();
+  auto loaded = c::CertificateAuthority::FromPem(ca.cert_pem(), ca.KeyPem());
+  BOOST_REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error().What()));
+  BOOST_TEST(loaded->cert_pem() == ca.cert_pem());
+  c::CertRequest request;
+  request.common_name = "updates.example";
+  request.dns_names = {"updates.example"};
+  auto leaf = loaded->Issue(request);
+  BOOST_REQUIRE(leaf.ok());
+  auto [rc, out] = OpensslVerify(dir.Write("ca.pem", ca.cert_pem()), dir.Write("leaf.pem", leaf->cert_pem));
+  BOOST_TEST(rc == 0, out);
+
+  // Another CA's key, or a leaf posing as a CA, is refused.
+  const auto other = MakeCa();
+  auto wrong_key = c::CertificateAuthority::FromPem(ca.cert_pem(), other.KeyPem());
+  BOOST_REQUIRE(!wrong_key.ok());
+  BOOST_TEST(Contains(wrong_key.error().message(), "not the certificate's"));
+  auto not_a_ca = c::CertificateAuthority::FromPem(leaf->cert_pem, leaf->key_pem);
+  BOOST_REQUIRE(!not_a_ca.ok());
+  BOOST_TEST(Contains(not_a_ca.error().message(), "not a CA"));
+  BOOST_TEST(!c::CertificateAuthority::FromPem("garbage", ca.KeyPem()).ok());
+}
+
 BOOST_AUTO_TEST_CASE(bad_requests_are_refused) {
   const auto ca = MakeCa();
   c::CertRequest bad_ip;

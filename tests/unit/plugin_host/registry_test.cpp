@@ -16,6 +16,7 @@ const std::map<std::string, PluginKind> kBuiltins = {
     {"server.http-poll", PluginKind::kServer},
     {"server.coap-poll", PluginKind::kServer},
     {"server.mqtt-jobs", PluginKind::kServer},
+    {"server.hawkbit-ddi", PluginKind::kServer},
     {"attack.mqtt-publish", PluginKind::kAttacker},
     {"attack.replay", PluginKind::kAttacker},
     {"attack.downgrade", PluginKind::kAttacker},
@@ -30,7 +31,9 @@ const std::map<std::string, PluginKind> kBuiltins = {
     {"attack.slow", PluginKind::kAttacker},
     {"attack.redirect", PluginKind::kAttacker},
     {"attack.key-injection", PluginKind::kAttacker},
-    {"fault.power-loss", PluginKind::kFault}};
+    {"fault.power-loss", PluginKind::kFault},
+    {"format.native", PluginKind::kFormat},
+    {"format.swu", PluginKind::kFormat}};
 
 struct Loaded {
   Registry registry;

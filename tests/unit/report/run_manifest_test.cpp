@@ -32,6 +32,7 @@ ReproduceRecord MakeRecord() {
   r.data_dir = "/src";
   r.plugin_dirs = {"/plugins"};
   r.shard = {2, 3};
+  r.remote = {"192.0.2.2:8443", "/keys", "/bin/reset {bundle_dir}", ""};
   r.command_line = {"otasim", "run", "--shard", "2/3"};
   return r;
 }
@@ -64,6 +65,16 @@ BOOST_AUTO_TEST_CASE(the_record_survives_json) {
   BOOST_TEST(report::ToJson(*back) == report::ToJson(record));
   BOOST_TEST(back->shard.index == 2);
   BOOST_TEST(back->plugins.at(1).sha256 == std::string(64, 'n'));
+  BOOST_TEST(back->remote.listen == "192.0.2.2:8443");
+  BOOST_TEST(back->remote.keys == "/keys");
+  BOOST_TEST(back->remote.reset == "/bin/reset {bundle_dir}");
+
+  // Records written before remote devices have no `remote`: a rerun of them still works.
+  auto older = report::ToJson(record);
+  older.erase("remote");
+  auto read_older = report::ReproduceFromJson(older, "old/report.json");
+  BOOST_REQUIRE(read_older.ok());
+  BOOST_TEST(read_older->remote.listen.empty());
 
   auto broken = report::ToJson(record);
   broken.erase("seed");

@@ -136,8 +136,13 @@ class CertificateAuthority {
                                              int valid_days = 30);
   // A self-signed leaf (no CA behind it), for attackers.
   static Result<IssuedCert> SelfSigned(const CertRequest& request);
+  // A CA kept on disk (`otasim keys generate`): its certificate (basicConstraints CA:TRUE) and
+  // the private key that goes with it; kInvalidArgument when they do not fit.
+  static Result<CertificateAuthority> FromPem(const std::string& cert_pem, std::string_view key_pem);
 
   const std::string& cert_pem() const noexcept { return cert_pem_; }
+  // The CA's private key (unencrypted PKCS#8), for keeping the CA on disk.
+  std::string KeyPem() const { return key_.ToPem(); }
   Result<IssuedCert> Issue(const CertRequest& request) const;
 
  private:

@@ -7,7 +7,7 @@
 // A type registered with Add<T>() provides
 //   static otasim::TypeInfo Describe();        // id, version, summary, parameters, threats
 //   explicit T(const otasim::Params& params);  // parameters already checked against Describe()
-// and derives from Attacker, Fault or UpdateServerModel.
+// and derives from Attacker, Fault, UpdateServerModel or ReleaseFormat.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +20,13 @@
 #include "otasim/attacker.hpp"
 #include "otasim/fault.hpp"
 #include "otasim/params.hpp"
+#include "otasim/release_format.hpp"
 #include "otasim/server_model.hpp"
 #include "otasim/version.hpp"
 
 namespace otasim {
 
-enum class PluginKind { kServer, kAttacker, kFault };
+enum class PluginKind { kServer, kAttacker, kFault, kFormat };
 std::string_view PluginKindName(PluginKind kind) noexcept;
 
 struct TypeInfo {
@@ -41,6 +42,7 @@ struct TypeInfo {
 using AttackerFactory = std::function<std::unique_ptr<Attacker>(const Params&)>;
 using FaultFactory = std::function<std::unique_ptr<Fault>(const Params&)>;
 using ServerFactory = std::function<std::unique_ptr<UpdateServerModel>(const Params&)>;
+using FormatFactory = std::function<std::unique_ptr<ReleaseFormat>(const Params&)>;
 
 class Registrar {
  public:
@@ -55,9 +57,12 @@ class Registrar {
     } else if constexpr (std::is_base_of_v<Fault, T>) {
       info.kind = PluginKind::kFault;
       AddFault(std::move(info), [](const Params& p) { return std::make_unique<T>(p); });
+    } else if constexpr (std::is_base_of_v<ReleaseFormat, T>) {
+      info.kind = PluginKind::kFormat;
+      AddFormat(std::move(info), [](const Params& p) { return std::make_unique<T>(p); });
     } else {
       static_assert(std::is_base_of_v<UpdateServerModel, T>,
-                    "a plugin type derives from Attacker, Fault or UpdateServerModel");
+                    "a plugin type derives from Attacker, Fault, UpdateServerModel or ReleaseFormat");
       info.kind = PluginKind::kServer;
       AddServer(std::move(info), [](const Params& p) { return std::make_unique<T>(p); });
     }
@@ -66,6 +71,8 @@ class Registrar {
   virtual void AddAttacker(TypeInfo info, AttackerFactory factory) = 0;
   virtual void AddFault(TypeInfo info, FaultFactory factory) = 0;
   virtual void AddServer(TypeInfo info, ServerFactory factory) = 0;
+  // ABI 3.1: release formats ("format.swu").
+  virtual void AddFormat(TypeInfo info, FormatFactory factory) = 0;
 };
 
 }  // namespace otasim

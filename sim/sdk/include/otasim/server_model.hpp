@@ -4,12 +4,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "otasim/attacker.hpp"
+#include "otasim/release_format.hpp"
 #include "otasim/result.hpp"
 #include "otasim/session.hpp"
 
@@ -37,6 +39,15 @@ class ServerEnvironment : public SessionContext {
   virtual void RecordExchange(Exchange exchange) = 0;
   virtual void RecordStatus(StatusReport report) = 0;
   virtual void RecordServedManifest(const std::string& envelope) = 0;
+  // ABI 3.1: the release format of the device under test (its profile's `release_format`) and
+  // the signing identities to render it with; nullptr for the native manifest + image pair.
+  virtual ReleaseFormat* release_format() { return nullptr; }
+  virtual FormatContext* format_context() { return nullptr; }
+  // ABI 3.1: where the server listens. The defaults are a free loopback port; `otasim run
+  // --listen HOST:PORT` (a device on the network) gives a fixed address, which the endpoint
+  // URLs the server returns must then name.
+  virtual std::string bind_host() const { return "127.0.0.1"; }
+  virtual std::uint16_t bind_port() const { return 0; }
 };
 
 class UpdateServerModel {

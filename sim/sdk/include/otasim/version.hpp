@@ -5,7 +5,7 @@
 // Major: bumped when an interface changes incompatibly (adding a virtual function counts).
 #define OTASIM_ABI_MAJOR 3
 // Minor: bumped when something is added compatibly; a plugin's minor must be <= the host's.
-#define OTASIM_ABI_MINOR 0
+#define OTASIM_ABI_MINOR 1
 
 #define OTASIM_STRINGIFY_INNER(x) #x
 #define OTASIM_STRINGIFY(x) OTASIM_STRINGIFY_INNER(x)
