@@ -41,7 +41,8 @@ endfunction()
 otasim_fuzzer(manifest)
 otasim_fuzzer(config
   SOURCES sim/scenario/yaml_reader.cpp sim/scenario/scenario_loader.cpp sim/target/profile.cpp
-          sim/scoring/grading.cpp tests/fuzz/support/registry_stub.cpp
+          sim/target/template_values.cpp sim/scoring/grading.cpp
+          tests/fuzz/support/registry_stub.cpp
   INCLUDES sim
   LIBRARIES yaml-cpp)
 otasim_fuzzer(http

@@ -15,5 +15,6 @@ Result<const RegisteredType*> Registry::Require(std::string_view, std::optional<
 void Registry::AddAttacker(TypeInfo, AttackerFactory) { std::abort(); }
 void Registry::AddFault(TypeInfo, FaultFactory) { std::abort(); }
 void Registry::AddServer(TypeInfo, ServerFactory) { std::abort(); }
+void Registry::AddFormat(TypeInfo, FormatFactory) { std::abort(); }
 
 }  // namespace otasim::plugin_host
